@@ -1,0 +1,52 @@
+# The README is the truth about these targets.
+PYTHON ?= python3
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := app:create_app
+
+.PHONY: run test lint bench translations translations-update translations-compile setup setup-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+setup: $(VENV)/.runtime translations-compile
+	$(BIN)/flask db upgrade
+
+setup-dev: $(VENV)/.dev translations-compile
+
+## make run: set up, migrate, compile translations and serve on http://127.0.0.1:$(PORT)
+run: setup
+	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - wsgi:app
+
+## make test: set up and run the whole suite
+test: setup-dev
+	$(BIN)/pytest
+
+lint: setup-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: setup-dev
+	$(BIN)/python bench/run.py
+
+## make translations: extract UI strings and update every catalog (LOCALE=xx starts a new one)
+translations: $(VENV)/.runtime
+	$(BIN)/pybabel extract --no-location --sort-by-file -F babel.cfg -k _l -o app/translations/messages.pot .
+	@if [ -n "$(LOCALE)" ]; then $(BIN)/pybabel init -i app/translations/messages.pot -d app/translations -l $(LOCALE); fi
+	$(BIN)/pybabel update --no-fuzzy-matching -i app/translations/messages.pot -d app/translations
+
+translations-compile: $(VENV)/.runtime
+	$(BIN)/pybabel compile --statistics -d app/translations 2>&1 | tail -n 3
+
+clean:
+	rm -rf $(VENV) instance/cache

@@ -1,0 +1,99 @@
+"""Configuration classes, chosen by the THINLAYER_ENV environment variable."""
+
+import os
+import secrets
+from pathlib import Path
+from typing import ClassVar
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    LANGUAGES = ("en", "es", "fr")
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "app" / "translations")
+    CONTENT_DIR = ROOT / "content"
+    # Printed on leaflets as a QR code, so it must be the address patients can reach.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    SEND_FILE_MAX_AGE_DEFAULT = 3600
+    CLINIC_NAME_MAX = 80
+    CLINIC_PHONE_MAX = 30
+
+    @classmethod
+    def init_instance(cls, app):
+        """Hook for settings that depend on the instance folder."""
+
+
+class LocalConfig(Config):
+    """The embedded default: SQLite in the instance folder, a secret key kept beside it."""
+
+    @classmethod
+    def init_instance(cls, app):
+        instance = Path(app.instance_path)
+        instance.mkdir(parents=True, exist_ok=True)
+        if not app.config.get("SECRET_KEY"):
+            app.config["SECRET_KEY"] = _kept_secret(instance / "secret_key")
+        if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+            default = f"sqlite:///{instance / 'thinlayer.sqlite3'}"
+            app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DATABASE_URL") or default
+
+
+class TestingConfig(LocalConfig):
+    """Tests: an in-memory SQLite unless TEST_DATABASE_URL names another database."""
+
+    TESTING = True
+    SECRET_KEY = "testing"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+
+
+class ProductionConfig(Config):
+    """Production: secrets come from the environment, and missing ones stop start-up."""
+
+    SESSION_COOKIE_SECURE = True
+
+    @classmethod
+    def init_instance(cls, app):
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        if missing:
+            raise RuntimeError(f"production needs these environment variables: {', '.join(missing)}")
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+
+
+CONFIGS = {"local": LocalConfig, "testing": TestingConfig, "production": ProductionConfig}
+
+
+def config_from_env() -> type[Config]:
+    """The config class named by THINLAYER_ENV (default: local)."""
+    name = os.environ.get("THINLAYER_ENV", "local")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"THINLAYER_ENV must be one of {', '.join(CONFIGS)}, not {name!r}") from None
+
+
+def _kept_secret(path: Path) -> str:
+    """Read the secret at path, making it (readable by the owner only) on first use.
+
+    The new key is written to a private temporary file and linked into place, so two
+    server workers starting at once agree on one key and never read a half-written file.
+    """
+    if not path.exists():
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()

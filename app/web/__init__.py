@@ -1,0 +1,37 @@
+"""The web layer: blueprints, error pages, security headers and template helpers."""
+
+import re
+
+from flask import Flask, current_app, request, url_for
+from markupsafe import Markup
+
+from app.web import errors, i18n, security
+from app.web.leaflets.routes import bp as leaflets_bp
+from app.web.ops.routes import bp as ops_bp
+from app.web.public.routes import bp as public_bp
+
+
+def register_web(app: Flask) -> None:
+    """Attach every blueprint and the app-wide request hooks."""
+    app.register_blueprint(ops_bp)
+    app.register_blueprint(public_bp)
+    app.register_blueprint(leaflets_bp)
+    errors.register(app)
+    security.register(app)
+    i18n.register(app)
+    app.context_processor(lambda: {"help_url": help_url})
+    app.add_template_filter(demote_headings)
+
+
+def help_url() -> str:
+    """The "get help now" page of the medicine being read (or of the first medicine)."""
+    medicines = current_app.extensions["content"].medicines
+    medicine = (request.view_args or {}).get("medicine")
+    if medicine not in medicines:
+        medicine = next(iter(medicines))
+    return url_for("public.topic", medicine=medicine, topic="get-help")
+
+
+def demote_headings(html: Markup, levels: int = 2) -> Markup:
+    """Content headings moved down a level or two, to sit under a leaflet's section headings."""
+    return Markup(re.sub(r"<(/?)h([2-4])>", lambda m: f"<{m[1]}h{int(m[2]) + levels}>", str(html)))

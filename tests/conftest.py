@@ -1,0 +1,68 @@
+"""Fixtures shared by every test: the app, its clients, and a page-checking client."""
+
+import pytest
+from bs4 import BeautifulSoup
+
+from app import create_app
+from app.config import TestingConfig
+from app.extensions import db
+
+
+@pytest.fixture
+def app(tmp_path):
+    """A fresh app with its own instance cache; the database is TEST_DATABASE_URL or in-memory SQLite."""
+    app = create_app(TestingConfig)
+    app.instance_path = str(tmp_path)
+    # No app context stays pushed: each request must get its own, as in production.
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class PageClient:
+    """Fetches pages and checks what every page must have before a test looks further."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, url, status=200, **kwargs) -> BeautifulSoup:
+        response = self.client.get(url, **kwargs)
+        assert response.status_code == status, f"{url}: {response.status_code}"
+        assert response.mimetype == "text/html"
+        soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+        check_page(soup, url)
+        soup.response = response
+        return soup
+
+
+def check_page(soup: BeautifulSoup, url: str) -> None:
+    """A title, a lang attribute, one h1, labelled fields and no traceback."""
+    assert soup.title and soup.title.get_text(strip=True), f"{url}: no <title>"
+    assert soup.html.get("lang"), f"{url}: no lang on <html>"
+    assert len(soup.find_all("h1")) == 1, f"{url}: needs exactly one <h1>"
+    assert "Traceback" not in soup.get_text(), f"{url}: a traceback reached the page"
+    for field in soup.select("input, select, textarea"):
+        if field.get("type") in ("hidden", "submit"):
+            continue
+        labelled = field.get("aria-label") or (field.get("id") and soup.find("label", attrs={"for": field["id"]}))
+        assert labelled, f"{url}: a form field has no label: {field}"
+
+
+@pytest.fixture
+def pages(client):
+    """Like client, but every page fetched is checked with check_page."""
+    return PageClient(client)

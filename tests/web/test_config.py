@@ -1,0 +1,51 @@
+"""Configuration: production refuses to start without secrets; local keeps its own key."""
+
+import stat
+
+import pytest
+from flask import Flask
+
+from app import create_app
+from app.config import LocalConfig, ProductionConfig, config_from_env
+from app.extensions import db
+
+
+def test_production_refuses_to_start_without_secret_key_and_database(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY, DATABASE_URL"):
+        create_app(ProductionConfig)
+
+
+def test_production_starts_with_both(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    app = create_app(ProductionConfig)
+    with app.app_context():
+        db.engine.dispose()
+    assert app.config["SECRET_KEY"] == "s" * 40
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_local_default_makes_and_keeps_a_private_secret_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+
+    def local_app():
+        app = Flask("probe", instance_path=str(tmp_path))
+        LocalConfig.init_instance(app)
+        return app
+
+    first, second = local_app(), local_app()
+    key_file = tmp_path / "secret_key"
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"] == key_file.read_text().strip()
+    assert len(first.config["SECRET_KEY"]) >= 40
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert first.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+
+
+def test_config_is_chosen_by_one_variable(monkeypatch):
+    monkeypatch.setenv("THINLAYER_ENV", "production")
+    assert config_from_env() is ProductionConfig
+    monkeypatch.setenv("THINLAYER_ENV", "staging")
+    with pytest.raises(RuntimeError, match="THINLAYER_ENV"):
+        config_from_env()
