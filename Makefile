@@ -37,6 +37,7 @@ lint: setup-dev
 	$(BIN)/ruff format --check .
 
 bench: setup-dev
+	cd bench && npm ci --no-audit --no-fund --silent || echo "bench: npm ci failed; Lighthouse will be skipped"
 	$(BIN)/python bench/run.py
 
 ## make translations: extract UI strings and update every catalog (LOCALE=xx starts a new one)

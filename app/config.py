@@ -46,11 +46,11 @@ class LocalConfig(Config):
 
 
 class TestingConfig(LocalConfig):
-    """Tests: an in-memory SQLite unless TEST_DATABASE_URL names another database."""
+    """Tests: an in-memory SQLite; database tests also run on TEST_DATABASE_URL (tests/conftest.py)."""
 
     TESTING = True
     SECRET_KEY = "testing"
-    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
 
 
 class ProductionConfig(Config):

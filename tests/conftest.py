@@ -1,11 +1,22 @@
 """Fixtures shared by every test: the app, its clients, and a page-checking client."""
 
+import os
+
 import pytest
 from bs4 import BeautifulSoup
 
 from app import create_app
 from app.config import TestingConfig
 from app.extensions import db
+
+# Database tests run on SQLite, and on PostgreSQL too when TEST_DATABASE_URL names one.
+DATABASE_URLS = ["sqlite://"] + ([os.environ["TEST_DATABASE_URL"]] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(params=DATABASE_URLS, ids=lambda url: url.split(":", 1)[0].split("+")[0])
+def db_config(request):
+    """TestingConfig on each database the suite can reach, in turn."""
+    return type("DatabaseTestConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": request.param})
 
 
 @pytest.fixture

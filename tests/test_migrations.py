@@ -4,12 +4,12 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
 from app import create_app
-from app.config import ROOT, TestingConfig
+from app.config import ROOT
 from app.extensions import db
 
 
-def test_upgrade_and_downgrade_run_from_an_empty_database(tmp_path):
-    app = create_app(TestingConfig)
+def test_upgrade_and_downgrade_run_from_an_empty_database(db_config):
+    app = create_app(db_config)
     with app.app_context():
         db.drop_all()
         upgrade(directory=str(ROOT / "migrations"))

@@ -1,12 +1,16 @@
 """Locale in URLs, the language switcher and hreflang alternates."""
 
+from functools import lru_cache
+
 from babel import Locale
+from babel.dates import format_date
 from flask import Flask, abort, current_app, g, request, url_for
 from flask_babel import get_locale
 
 
 def register(app: Flask) -> None:
     app.context_processor(lambda: {"alternates": alternates, "current_locale": lambda: str(get_locale())})
+    app.add_template_filter(long_date)
 
 
 def pull_locale(_endpoint, values) -> None:
@@ -25,6 +29,7 @@ def add_locale(endpoint, values) -> None:
         values["locale"] = str(get_locale())
 
 
+@lru_cache(maxsize=64)
 def native_name(locale: str) -> str:
     """The language's name in itself: English, Español, Français."""
     name = Locale.parse(locale).get_display_name(locale)
@@ -32,8 +37,15 @@ def native_name(locale: str) -> str:
 
 
 def alternates(external: bool = False) -> list[dict]:
-    """This page in every language, for the switcher and for hreflang links."""
-    if not request.endpoint or "locale" not in (request.url_rule.arguments if request.url_rule else ()):
+    """This page in every language, for the switcher and for hreflang links (worked out once a request)."""
+    cache = g.setdefault("alternates", {})
+    if external not in cache:
+        cache[external] = _alternates(external)
+    return cache[external]
+
+
+def _alternates(external: bool) -> list[dict]:
+    if not request.url_rule or "locale" not in request.url_rule.arguments:
         return []
     args = dict(request.view_args or {}, **request.args.to_dict())
     return [
@@ -44,3 +56,13 @@ def alternates(external: bool = False) -> list[dict]:
         }
         for locale in current_app.config["LANGUAGES"]
     ]
+
+
+def long_date(date) -> str:
+    """A date written out in the reader's locale: "20 November 2026", "20 de noviembre de 2026"."""
+    return _long_date(date, str(get_locale()))
+
+
+@lru_cache(maxsize=512)
+def _long_date(date, locale: str) -> str:
+    return format_date(date, "long", locale=locale)

@@ -2,8 +2,10 @@
 
 import pytest
 
-from app.config import Config
+from app import create_app
+from app.config import Config, TestingConfig
 from app.content.store import ContentStore
+from app.extensions import db
 
 STORE = ContentStore.load(Config.CONTENT_DIR, Config.LANGUAGES)
 TOPIC_URLS = [
@@ -112,9 +114,20 @@ def test_unknown_locale_medicine_or_topic_is_a_404_in_the_readers_language(pages
     assert soup.select("main a[href]"), "the 404 page links onward"
 
 
-def test_healthz_reports_database_and_content(client):
-    response = client.get("/healthz")
+def test_healthz_reports_database_and_content(db_config):
+    app = create_app(db_config)
+    response = app.test_client().get("/healthz")
+    with app.app_context():
+        db.engine.dispose()
     assert response.status_code == 200
-    assert response.json["status"] == "ok"
-    assert response.json["database"] == "ok"
+    assert response.json == {"status": "ok", "database": "ok", "content": app.extensions["content"].version}
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_healthz_is_503_when_the_database_is_unreachable():
+    config = type(
+        "Unreachable", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+    )
+    response = create_app(config).test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["database"] == "unreachable"
