@@ -19,7 +19,7 @@ def register_web(app: Flask) -> None:
     errors.register(app)
     security.register(app)
     i18n.register(app)
-    app.context_processor(lambda: {"help_url": help_url})
+    app.context_processor(lambda: {"help_url": help_url()})
     app.add_template_filter(demote_headings)
 
 

@@ -4,13 +4,38 @@ from functools import lru_cache
 
 from babel import Locale
 from babel.dates import format_date
-from flask import Flask, abort, current_app, g, request, url_for
-from flask_babel import get_locale
+from flask import Flask, abort, current_app, g, request
+from flask_babel import get_locale, get_translations
+from jinja2 import pass_context
+from markupsafe import Markup
 
 
 def register(app: Flask) -> None:
-    app.context_processor(lambda: {"alternates": alternates, "current_locale": lambda: str(get_locale())})
+    app.context_processor(lambda: {"alternates": alternates, "current_locale": str(get_locale())})
+    app.context_processor(bound_gettext)
     app.add_template_filter(long_date)
+
+
+def bound_gettext() -> dict:
+    """Template gettext bound to this render's catalog, looked up once rather than once a string.
+
+    Behaves as Jinja's newstyle gettext (escaping, %-formatting). Context processors run for each
+    render, so a render inside force_locale (leaflets) gets that locale's catalog.
+    """
+    translations = get_translations()
+
+    @pass_context
+    def gettext(context, string, **variables):
+        text = translations.ugettext(string)
+        return (Markup(text) if context.eval_ctx.autoescape else text) % variables
+
+    @pass_context
+    def ngettext(context, singular, plural, num, **variables):
+        variables.setdefault("num", num)
+        text = translations.ungettext(singular, plural, num)
+        return (Markup(text) if context.eval_ctx.autoescape else text) % variables
+
+    return {"gettext": gettext, "ngettext": ngettext}
 
 
 def pull_locale(_endpoint, values) -> None:
@@ -37,23 +62,19 @@ def native_name(locale: str) -> str:
 
 
 def alternates(external: bool = False) -> list[dict]:
-    """This page in every language, for the switcher and for hreflang links (worked out once a request)."""
-    cache = g.setdefault("alternates", {})
-    if external not in cache:
-        cache[external] = _alternates(external)
-    return cache[external]
+    """This page in every language, for the switcher and for hreflang links.
 
-
-def _alternates(external: bool) -> list[dict]:
+    Every localised URL starts with /<locale>/, so another language's URL is the same path and
+    query with that first segment swapped: no URL building needed.
+    """
     if not request.url_rule or "locale" not in request.url_rule.arguments:
         return []
-    args = dict(request.view_args or {}, **request.args.to_dict())
+    base = (request.host_url.rstrip("/") if external else "") + request.script_root
+    rest = request.path.split("/", 2)[2]
+    query = request.query_string.decode("latin-1")
+    suffix = f"{rest}?{query}" if query else rest
     return [
-        {
-            "locale": locale,
-            "name": native_name(locale),
-            "url": url_for(request.endpoint, **dict(args, locale=locale), _external=external),
-        }
+        {"locale": locale, "name": native_name(locale), "url": f"{base}/{locale}/{suffix}"}
         for locale in current_app.config["LANGUAGES"]
     ]
 
