@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TOPIC = "/en/medicines/pimecrolimus/missed-dose"
 LIGHTHOUSE_PAGES = [TOPIC, "/es/medicines/pimecrolimus/"]
+LIGHTHOUSE_CATEGORIES = "performance,accessibility,best-practices,seo"
 CHROME_FLAGS = ("--headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
                 "--disable-background-networking --disable-component-update --disable-sync")  # fmt: skip
 
@@ -121,10 +122,12 @@ def lighthouse(base: str) -> None:
     env = dict(os.environ, CHROME_PATH=os.environ.get("CHROME_PATH", "/usr/bin/chromium"))
     for path in LIGHTHOUSE_PAGES:
         with tempfile.NamedTemporaryFile(suffix=".json") as report:
-            subprocess.run([str(binary), base + path, "--quiet", "--output=json", f"--output-path={report.name}",
-                            f"--chrome-flags={CHROME_FLAGS}", "--only-categories=performance,accessibility,best-practices,seo"],
-                           env=env, check=True)  # fmt: skip
-            categories = json.load(open(report.name))["categories"]
+            subprocess.run(
+                [str(binary), base + path, "--quiet", "--output=json", f"--output-path={report.name}",
+                 f"--chrome-flags={CHROME_FLAGS}", f"--only-categories={LIGHTHOUSE_CATEGORIES}"],
+                env=env, check=True,
+            )  # fmt: skip
+            categories = json.loads(Path(report.name).read_text())["categories"]
         scores = ", ".join(f"{c['title'].lower()} {round(c['score'] * 100)}" for c in categories.values())
         print(f"lighthouse (mobile) {path}: {scores}")
 
