@@ -1,6 +1,7 @@
 """Dose slots from a plan: local wall-clock times made into UTC instants, with their windows."""
 
 import datetime as dt
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -26,10 +27,7 @@ class DoseSlot:
     scheduled: dt.datetime  # UTC
     opens: dt.datetime  # UTC
     closes: dt.datetime  # UTC
-
-    def holds(self, instant: dt.datetime) -> bool:
-        """True when instant lies in this slot's window [opens, closes)."""
-        return self.opens <= instant < self.closes
+    paused: bool = False
 
 
 def local_to_utc(day: dt.date, at: dt.time, tz: ZoneInfo) -> dt.datetime:
@@ -92,7 +90,7 @@ def make_slots(
         day += dt.timedelta(days=1)
     early, cutoff = dt.timedelta(minutes=early_minutes), dt.timedelta(minutes=cutoff_minutes)
     slots = []
-    for (day, at, scheduled), (_, _, following) in zip(instants, instants[1:], strict=False):
+    for (day, at, scheduled), (_, _, following) in itertools.pairwise(instants):
         if day > last_day:
             break
         closes = min(following - cutoff, following - early)
