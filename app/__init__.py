@@ -1,10 +1,11 @@
 """Thinlayer: medication information and adherence for people treating eczema."""
 
 from flask import Flask, current_app, g, request
+from flask_login import current_user
 
 from app.config import ROOT, config_from_env
 from app.content.store import ContentStore
-from app.extensions import babel, configure_sqlite, csrf, db, migrate
+from app.extensions import babel, configure_sqlite, csrf, db, login_manager, migrate
 
 
 def create_app(config=None) -> Flask:
@@ -21,10 +22,13 @@ def create_app(config=None) -> Flask:
         app.config.update(config)
     config_class.init_instance(app)
 
+    from app import models  # noqa: F401  (every model registered before anything uses the metadata)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
+    login_manager.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
 
@@ -38,6 +42,10 @@ def create_app(config=None) -> Flask:
 
 
 def select_locale() -> str:
-    """The locale in the URL, else the best match for the browser's languages."""
+    """The locale in the URL, else the signed-in account's language, else the browser's best match."""
     languages = current_app.config["LANGUAGES"]
-    return g.get("locale") or request.accept_languages.best_match(languages) or languages[0]
+    if g.get("locale"):
+        return g.locale
+    if current_user and current_user.is_authenticated:
+        return current_user.account.locale
+    return request.accept_languages.best_match(languages) or languages[0]

@@ -1,6 +1,7 @@
 """Extensions, created unbound and wired in create_app."""
 
 from flask_babel import Babel
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -30,3 +31,8 @@ def configure_sqlite(engine) -> None:
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.session_protection = None  # sessions are server-side rows (app/web/auth/sessions.py)

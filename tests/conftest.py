@@ -1,6 +1,8 @@
 """Fixtures shared by every test: the app, its clients, and a page-checking client."""
 
+import datetime as dt
 import os
+import secrets
 
 import pytest
 from bs4 import BeautifulSoup
@@ -8,6 +10,7 @@ from bs4 import BeautifulSoup
 from app import create_app
 from app.config import TestingConfig
 from app.extensions import db
+from app.models import Account, LoginSession, Person
 
 # Database tests run on SQLite, and on PostgreSQL too when TEST_DATABASE_URL names one.
 DATABASE_URLS = ["sqlite://"] + ([os.environ["TEST_DATABASE_URL"]] if os.environ.get("TEST_DATABASE_URL") else [])
@@ -77,3 +80,44 @@ def check_page(soup: BeautifulSoup, url: str) -> None:
 def pages(client):
     """Like client, but every page fetched is checked with check_page."""
     return PageClient(client)
+
+
+NOW = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def make_account(app):
+    """Factory: an account with one person (or the people given), stored and returned."""
+
+    def make(email="pat@example.org", locale="en", people=(("Me", "Europe/London"),), password_hash="unused"):
+        with app.app_context():
+            account = Account(email=email, password_hash=password_hash, locale=locale, created_at=NOW)
+            for name, timezone in people:
+                account.people.append(Person(name=name, timezone=timezone, created_at=NOW))
+            db.session.add(account)
+            db.session.commit()
+            db.session.refresh(account)
+            for person in account.people:
+                db.session.refresh(person)
+            db.session.expunge_all()
+            return account
+
+    return make
+
+
+@pytest.fixture
+def sign_in(app, client):
+    """Sign the test client in as an account, through a real server-side login session."""
+
+    def sign(account):
+        with app.app_context():
+            login = LoginSession(token=secrets.token_urlsafe(32), account_id=account.id, created_at=NOW)
+            db.session.add(login)
+            db.session.commit()
+            token = login.token
+        with client.session_transaction() as session:
+            session["_user_id"] = token
+            session["_fresh"] = True
+        return token
+
+    return sign

@@ -6,16 +6,21 @@ from flask import Flask, current_app, request, url_for
 from markupsafe import Markup
 
 from app.web import errors, i18n, security
+from app.web.api.routes import bp as api_bp
+from app.web.auth import sessions  # noqa: F401  (registers the login session loader)
+from app.web.auth.routes import bp as auth_bp
+from app.web.history.routes import bp as history_bp
 from app.web.leaflets.routes import bp as leaflets_bp
 from app.web.ops.routes import bp as ops_bp
+from app.web.patient.routes import bp as patient_bp
 from app.web.public.routes import bp as public_bp
+from app.web.symptoms.routes import bp as symptoms_bp
 
 
 def register_web(app: Flask) -> None:
     """Attach every blueprint and the app-wide request hooks."""
-    app.register_blueprint(ops_bp)
-    app.register_blueprint(public_bp)
-    app.register_blueprint(leaflets_bp)
+    for blueprint in (ops_bp, public_bp, leaflets_bp, auth_bp, patient_bp, symptoms_bp, history_bp, api_bp):
+        app.register_blueprint(blueprint)
     errors.register(app)
     security.register(app)
     i18n.register(app)

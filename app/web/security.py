@@ -1,6 +1,7 @@
 """Security headers on every response."""
 
-from flask import Flask
+from flask import Flask, request
+from flask_login import current_user
 
 CSP = "; ".join(
     [
@@ -29,4 +30,7 @@ def register(app: Flask) -> None:
     def add_security_headers(response):
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
+        # Nothing a signed-in person sees may be kept by a browser or a proxy.
+        if request.endpoint != "static" and current_user and current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
         return response

@@ -1,0 +1,11 @@
+"""SQLAlchemy models, one module per aggregate. Import them all here so Alembic sees them."""
+
+from app.models.accounts import Account, LoginFailure, LoginSession, PasswordReset, Person
+from app.models.doses import Application, DoseSlot, RecordEdit, Skip
+from app.models.plans import Plan, PlanEvent
+from app.models.symptoms import ItchEntry, PoemResponse, SideEffectReport
+
+__all__ = [
+    "Account", "Application", "DoseSlot", "ItchEntry", "LoginFailure", "LoginSession", "PasswordReset",
+    "Person", "Plan", "PlanEvent", "PoemResponse", "RecordEdit", "SideEffectReport", "Skip",
+]  # fmt: skip

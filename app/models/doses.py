@@ -1,0 +1,82 @@
+"""Dose slots, applications, skips and the record of every edit."""
+
+import datetime as dt
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.types import UTCDateTime
+
+
+class DoseSlot(db.Model):
+    """A scheduled dose with its window, stored in UTC; past slots never change."""
+
+    __tablename__ = "dose_slots"
+    __table_args__ = (UniqueConstraint("person_id", "scheduled_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    local_date: Mapped[dt.date] = mapped_column(Date)
+    local_time: Mapped[str] = mapped_column(String(5))
+    scheduled_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    opens_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    # The names app.dosing.windows reads.
+    @property
+    def scheduled(self) -> dt.datetime:
+        return self.scheduled_at
+
+    @property
+    def opens(self) -> dt.datetime:
+        return self.opens_at
+
+    @property
+    def closes(self) -> dt.datetime:
+        return self.closes_at
+
+
+class Application(db.Model):
+    """One reported application of the cream, with the rule's verdict when it was reported."""
+
+    __tablename__ = "applications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    slot_id: Mapped[int | None] = mapped_column(ForeignKey("dose_slots.id", ondelete="SET NULL"), nullable=True)
+    # Set only while this application is the one that counts for its slot: the unique key makes a
+    # second counted dose impossible even when two taps race.
+    counts_for_slot_id: Mapped[int | None] = mapped_column(
+        ForeignKey("dose_slots.id", ondelete="SET NULL"), nullable=True, unique=True
+    )
+    applied_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    verdict: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(8), default="web")
+    voided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Skip(db.Model):
+    """A dose skipped on purpose, with the patient's reason."""
+
+    __tablename__ = "skips"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("dose_slots.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    voided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class RecordEdit(db.Model):
+    """Every change to a patient's record (undo, correction), so nothing is silently overwritten."""
+
+    __tablename__ = "record_edits"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    record_type: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(16))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    before: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -1,0 +1,53 @@
+"""Server-side login sessions: the cookie carries a random token, the database says if it is alive.
+
+A new token on every sign-in (no session fixation); sign-out marks the row ended, so the old
+cookie, and any remember-me cookie made from it, stops working at once.
+"""
+
+import datetime as dt
+import secrets
+
+from flask import session
+from flask_login import UserMixin, login_user, logout_user
+
+from app.extensions import db, login_manager
+from app.models import Account, LoginSession
+
+
+class SignedIn(UserMixin):
+    """The signed-in account as Flask-Login sees it; get_id() is the session token."""
+
+    def __init__(self, login: LoginSession):
+        self.login = login
+        self.account = login.account
+
+    def get_id(self) -> str:
+        return self.login.token
+
+    @property
+    def id(self) -> int:
+        return self.account.id
+
+
+@login_manager.user_loader
+def load_session(token: str) -> SignedIn | None:
+    login = db.session.get(LoginSession, token)
+    return SignedIn(login) if login and login.ended_at is None else None
+
+
+def sign_in(account: Account, remember: bool, now: dt.datetime) -> LoginSession:
+    """Start a brand-new session for account (the old cookie contents are dropped)."""
+    session.clear()
+    login = LoginSession(token=secrets.token_urlsafe(32), account=account, created_at=now, remember=remember)
+    db.session.add(login)
+    db.session.commit()
+    login_user(SignedIn(login), remember=remember)
+    return login
+
+
+def sign_out(user: SignedIn, now: dt.datetime) -> None:
+    """End the session on the server and in the browser."""
+    user.login.ended_at = now
+    db.session.commit()
+    logout_user()
+    session.clear()
