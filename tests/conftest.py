@@ -121,3 +121,9 @@ def sign_in(app, client):
         return token
 
     return sign
+
+
+def csrf_from(client, url) -> str:
+    """The CSRF token of the form on the page at url, as a browser would send it."""
+    soup = BeautifulSoup(client.get(url).get_data(as_text=True), "html.parser")
+    return soup.find("input", attrs={"name": "csrf_token"})["value"]

@@ -15,7 +15,7 @@ DST_MARGIN_MINUTES = 60
 
 
 class PlanRuleError(ValueError):
-    """Plan times or rule parameters that would let two windows touch or a window vanish."""
+    """Plan times or rule parameters that would let two windows overlap or a window lose its own dose time."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,8 @@ def check_rule(times: Sequence[dt.time], early_minutes: int, cutoff_minutes: int
         raise PlanRuleError("dose times must differ")
     if early_minutes < 0 or cutoff_minutes < 0:
         raise PlanRuleError("early_minutes and cutoff_minutes cannot be negative")
-    if early_minutes + cutoff_minutes + DST_MARGIN_MINUTES > min(gaps_minutes(times)):
+    # Strictly less, so even on a spring-forward day each window still holds its own dose time.
+    if early_minutes + cutoff_minutes + DST_MARGIN_MINUTES >= min(gaps_minutes(times)):
         raise PlanRuleError("doses are too close together for these early and cut-off minutes")
 
 

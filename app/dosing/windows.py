@@ -84,15 +84,16 @@ def _timing(slot: Slot, at: dt.datetime) -> Verdict:
 def assign(
     slots: Sequence[Slot], applications: Iterable[dt.datetime]
 ) -> tuple[dict[int, dt.datetime], list[Judgement]]:
-    """Apply the rule to every application in time order.
+    """Apply the rule to every application in the order they were reported.
 
-    Returns the counted application per slot (by index in `slots`) and a judgement for each
-    application, in time order.
+    Report order, not time order: a dose reported later but dated earlier in a window that
+    already counts is the extra one, so a stored verdict never flips. Returns the counted
+    application per slot (by index in `slots`) and a judgement per application, in input order.
     """
     counted: dict[int, dt.datetime] = {}
     judgements = []
     opens = [s.opens for s in slots]
-    for at in sorted(applications):
+    for at in applications:
         i = bisect.bisect_right(opens, at) - 1
         slot = slots[i] if i >= 0 and _holds(slots[i], at) else None
         if slot is None:
@@ -116,10 +117,9 @@ def _paused_around(slots: Sequence[Slot], at: dt.datetime) -> bool:
 
 
 def judge(slots: Sequence[Slot], applications: Iterable[dt.datetime], at: dt.datetime) -> Judgement:
-    """The verdict on a new application at `at`, given the applications already recorded."""
+    """The verdict on a new application at `at`, given those already recorded (in report order)."""
     _, judgements = assign(slots, [*applications, at])
-    # Equal instants: the new one is judged after the old, so it cannot displace a counted dose.
-    return next(j for j in reversed(judgements) if j.at == at)
+    return judgements[-1]
 
 
 def slot_state(slot: Slot, taken_at: dt.datetime | None, skipped: bool, now: dt.datetime) -> SlotState:
@@ -138,7 +138,8 @@ def slot_state(slot: Slot, taken_at: dt.datetime | None, skipped: bool, now: dt.
 def slot_states(
     slots: Sequence[Slot], applications: Iterable[dt.datetime], skipped: set[int], now: dt.datetime
 ) -> list[SlotState]:
-    """The state of every slot at `now`; `skipped` holds the indexes of slots skipped on purpose.
+    """The state of every slot at `now`; applications in report order; `skipped` holds the indexes
+    of slots skipped on purpose.
 
     Only applications made by `now` count, so a past view never shows a later tap.
     """

@@ -40,7 +40,7 @@ def active_applications(person: Person, start: dt.datetime, end: dt.datetime) ->
         select(Application)
         .where(Application.person_id == person.id, Application.voided_at.is_(None),
                Application.applied_at >= start, Application.applied_at < end)
-        .order_by(Application.applied_at, Application.id)
+        .order_by(Application.id)  # report order: the rule judges in the order doses were reported
     ))  # fmt: skip
 
 

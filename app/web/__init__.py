@@ -1,6 +1,7 @@
 """The web layer: blueprints, error pages, security headers and template helpers."""
 
 import re
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, url_for
 from markupsafe import Markup
@@ -12,6 +13,7 @@ from app.web.auth.routes import bp as auth_bp
 from app.web.history.routes import bp as history_bp
 from app.web.leaflets.routes import bp as leaflets_bp
 from app.web.ops.routes import bp as ops_bp
+from app.web.patient import labels, messages
 from app.web.patient.routes import bp as patient_bp
 from app.web.public.routes import bp as public_bp
 from app.web.symptoms.routes import bp as symptoms_bp
@@ -26,6 +28,10 @@ def register_web(app: Flask) -> None:
     i18n.register(app)
     app.context_processor(lambda: {"help_url": help_url()})
     app.add_template_filter(demote_headings)
+    app.add_template_filter(messages.clock)
+    app.add_template_filter(local_date)
+    for helper in (labels.state_label, labels.plan_status_label, labels.rule_in_words, labels.endpoint_exists):
+        app.add_template_global(helper)
 
 
 def help_url() -> str:
@@ -35,6 +41,11 @@ def help_url() -> str:
     if medicine not in medicines:
         medicine = next(iter(medicines))
     return url_for("public.topic", medicine=medicine, topic="get-help")
+
+
+def local_date(instant, timezone: str):
+    """The local calendar date of a UTC instant in a time zone."""
+    return instant.astimezone(ZoneInfo(timezone)).date()
 
 
 def demote_headings(html: Markup, levels: int = 2) -> Markup:

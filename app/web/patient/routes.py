@@ -1,5 +1,134 @@
 """The patient's own pages: plan, Today (apply, skip, undo) and the personal missed-dose page."""
 
-from flask import Blueprint
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import login_required
+from wtforms import SelectChoice
+
+from app.patients import doses, plans
+from app.web.patient.access import person_or_404
+from app.web.patient.forms import ApplyForm, EmptyForm, PlanForm, SkipForm, StatusForm
+from app.web.patient.messages import moment_message, verdict_message
+from app.web.patient.missed import missed_dose_rows
+from app.web.patient.record_errors import record_error_message
 
 bp = Blueprint("patient", __name__, url_prefix="/people/<int:person_id>")
+bp.before_request(login_required(lambda: None))
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@bp.get("/today")
+def today(person_id):
+    person = person_or_404(person_id)
+    view = doses.today_view(person, utcnow())
+    return render_template(
+        "patient/today.html", person=person, view=view, message=moment_message(view.status, person.timezone),
+        apply_form=ApplyForm(), skip_form=SkipForm(), undo_form=EmptyForm(),
+    )  # fmt: skip
+
+
+@bp.post("/applications")
+def apply(person_id):
+    person = person_or_404(person_id)
+    form, now = ApplyForm(), utcnow()
+    if not form.validate():
+        return _today_with_errors(person, apply_form=form)
+    try:
+        _, judgement = doses.record_application(person, _reported_instant(form, person, now), now)
+    except doses.RecordError as error:
+        flash(record_error_message(error.code), "error")
+    else:
+        flash(verdict_message(judgement, person.timezone), judgement.verdict.value)
+    return redirect(url_for(".today", person_id=person.id))
+
+
+@bp.post("/applications/<int:application_id>/undo")
+def undo(person_id, application_id):
+    person = person_or_404(person_id)
+    if EmptyForm().validate():
+        try:
+            doses.undo_application(person, application_id, utcnow())
+            flash(_("Undone. The report is kept in your record as withdrawn."), "info")
+        except doses.RecordError as error:
+            flash(record_error_message(error.code), "error")
+    return redirect(url_for(".today", person_id=person.id))
+
+
+@bp.post("/slots/<int:slot_id>/skip")
+def skip(person_id, slot_id):
+    person = person_or_404(person_id)
+    form = SkipForm()
+    if not form.validate():
+        return _today_with_errors(person, skip_form=form)
+    try:
+        doses.skip_dose(person, slot_id, form.reason.data, utcnow())
+        flash(_("Dose skipped. Apply your next dose at its usual time."), "info")
+    except doses.RecordError as error:
+        flash(record_error_message(error.code), "error")
+    return redirect(url_for(".today", person_id=person.id))
+
+
+@bp.route("/plan", methods=["GET", "POST"])
+def plan(person_id):
+    person = person_or_404(person_id)
+    current = plans.current_plan(person)
+    form = PlanForm(start_date=utcnow().astimezone(ZoneInfo(person.timezone)).date())
+    medicines = current_app.extensions["content"].medicines.values()
+    form.medicine.choices = [SelectChoice(m.slug, m.name(str(get_locale()))) for m in medicines]
+    if not form.medicine.data:
+        form.medicine.data = form.medicine.choices[0].value
+    if form.validate_on_submit():
+        plans.create_plan(person, _plan_input(form), utcnow())
+        flash(_("Your plan is saved. Your times are below."), "info")
+        return redirect(url_for(".today", person_id=person.id))
+    status = 400 if form.errors else 200
+    return render_template("patient/plan.html", person=person, plan=current, form=form,
+                           status_form=StatusForm(status=current.status if current else None)), status  # fmt: skip
+
+
+@bp.post("/plan/status")
+def plan_status(person_id):
+    person = person_or_404(person_id)
+    form = StatusForm()
+    if form.validate_on_submit() and form.status.data in ("active", "paused", "stopped"):
+        plans.set_status(person, form.status.data, utcnow())
+    return redirect(url_for(".plan", person_id=person.id))
+
+
+@bp.get("/missed-dose")
+def missed_dose(person_id):
+    person = person_or_404(person_id)
+    current = plans.current_plan(person)
+    rows = missed_dose_rows(person, utcnow()) if current else []
+    return render_template("patient/missed_dose.html", person=person, plan=current, rows=rows)
+
+
+def _today_with_errors(person, **forms):
+    view = doses.today_view(person, utcnow())
+    forms = {"apply_form": ApplyForm(), "skip_form": SkipForm(), "undo_form": EmptyForm(), **forms}
+    return render_template("patient/today.html", person=person, view=view,
+                           message=moment_message(view.status, person.timezone), **forms), 400  # fmt: skip
+
+
+def _reported_instant(form: ApplyForm, person, now: dt.datetime) -> dt.datetime:
+    """The UTC instant of "just now", or of a local time today or yesterday."""
+    if form.when.data == "now":
+        return now
+    tz = ZoneInfo(person.timezone)
+    local_day = now.astimezone(tz).date() - dt.timedelta(days=form.when.data == "yesterday")
+    return dt.datetime.combine(local_day, form.at_time.time, tzinfo=tz).astimezone(dt.UTC)
+
+
+def _plan_input(form: PlanForm) -> plans.PlanInput:
+    areas = [a for a in form.body_areas.data if a != "other"]
+    return plans.PlanInput(
+        medicine=form.medicine.data, strength="1%", times=form.times(), start_date=form.start_date.data,
+        body_areas=areas, other_area=form.other_area.data or "", review_date=form.review_date.data,
+    )  # fmt: skip
