@@ -35,13 +35,17 @@ def slots_between(person: Person, start: dt.datetime, end: dt.datetime) -> list[
     ))  # fmt: skip
 
 
-def active_applications(person: Person, start: dt.datetime, end: dt.datetime) -> list[Application]:
-    return list(db.session.scalars(
-        select(Application)
-        .where(Application.person_id == person.id, Application.voided_at.is_(None),
-               Application.applied_at >= start, Application.applied_at < end)
-        .order_by(Application.id)  # report order: the rule judges in the order doses were reported
-    ))  # fmt: skip
+def active_applications(
+    person: Person, start: dt.datetime, end: dt.datetime, counted_only: bool = False
+) -> list[Application]:
+    """Applications not undone, dated in [start, end), in the order they were reported."""
+    query = select(Application).where(
+        Application.person_id == person.id, Application.voided_at.is_(None),
+        Application.applied_at >= start, Application.applied_at < end,
+    )  # fmt: skip
+    if counted_only:
+        query = query.where(Application.counts_for_slot_id.is_not(None))
+    return list(db.session.scalars(query.order_by(Application.id)))
 
 
 def skipped_indexes(person: Person, slots: list[DoseSlot]) -> set[int]:
@@ -61,8 +65,9 @@ def record_application(
     if at < now - REPORT_BACK:
         raise RecordError("too_old")
     slots = slots_between(person, at - CONTEXT, at + CONTEXT)
-    applications = active_applications(person, at - CONTEXT, at + CONTEXT)
-    judgement = judge(slots, [a.applied_at for a in applications], at)
+    # Extras never count, so the counted applications alone decide the new report's verdict.
+    counted = active_applications(person, at - CONTEXT, at + CONTEXT, counted_only=True)
+    judgement = judge(slots, [a.applied_at for a in counted], at)
     counts = judgement.verdict.counts
     application = Application(
         person_id=person.id, slot_id=judgement.slot.id if judgement.slot else None, applied_at=at,
