@@ -3,20 +3,16 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, widgets
+from wtforms import RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import AnyOf, Length, Optional, Regexp, ValidationError
 
 from app.leaflets.pdf import PAPER_SIZES
+from app.web.fields import CheckboxListField
 from app.web.i18n import native_name
 
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
-
-
-class CheckboxListField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 class LeafletOptionsForm(FlaskForm):

@@ -4,10 +4,11 @@ import datetime as dt
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectChoice, SelectMultipleField, StringField, widgets
+from wtforms import DateField, RadioField, SelectChoice, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from app.dosing.schedule import PlanRuleError, check_rule, default_cutoff_minutes
+from app.web.fields import CheckboxListField
 
 BODY_AREAS = [
     SelectChoice("face", _l("Face")),
@@ -19,11 +20,6 @@ BODY_AREAS = [
     SelectChoice("folds", _l("Skin folds (elbows, knees, neck)")),
     SelectChoice("other", _l("Other")),
 ]
-
-
-class CheckboxListField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 class TimeText(StringField):

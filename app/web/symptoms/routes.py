@@ -1,5 +1,110 @@
 """Symptoms: daily itch, side effects with red flags, and the weekly POEM."""
 
-from flask import Blueprint
+import datetime as dt
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from app.measures import itch as itch_measure
+from app.measures import poem as poem_measure
+from app.patients import plans, symptoms
+from app.web.patient.access import person_or_404
+from app.web.symptoms.forms import (
+    EFFECT_LABELS,
+    ITCH_BANDS,
+    POEM_BANDS,
+    RED_FLAG_LABELS,
+    ItchForm,
+    PoemForm,
+    SideEffectsForm,
+)
 
 bp = Blueprint("symptoms", __name__, url_prefix="/people/<int:person_id>")
+bp.before_request(login_required(lambda: None))
+# The medicine whose "get help" page is shown when the person has no plan yet.
+DEFAULT_MEDICINE = "pimecrolimus"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@bp.context_processor
+def words() -> dict:
+    """The plain words for every stored key, for all symptoms templates."""
+    return {
+        "effect_labels": EFFECT_LABELS,
+        "red_flag_labels": RED_FLAG_LABELS,
+        "itch_band": itch_measure.band,
+        "itch_bands": ITCH_BANDS,
+        "poem_bands": POEM_BANDS,
+        "poem_band_ranges": poem_measure.band_ranges(),
+    }
+
+
+@bp.get("/symptoms")
+def hub(person_id):
+    person = person_or_404(person_id)
+    return render_template("symptoms/hub.html", person=person, summary=symptoms.summary(person))
+
+
+@bp.route("/itch", methods=["GET", "POST"])
+def itch(person_id):
+    person = person_or_404(person_id)
+    now = utcnow()
+    today = symptoms.local_today(person, now)
+    entry = symptoms.itch_on(person, today)
+    form = ItchForm(data={"peak": entry.peak_itch, "woke_up": entry.woke_up} if entry else None)
+    if form.validate_on_submit():
+        symptoms.log_itch(person, today, form.peak.data, form.woke_up.data, now)
+        flash(_("Your itch score is saved."), "info")
+        return redirect(url_for(".itch", person_id=person.id))
+    page = render_template("symptoms/itch.html", person=person, form=form, entry=entry, today=today)
+    return page, 400 if form.errors else 200
+
+
+@bp.route("/side-effects", methods=["GET", "POST"])
+def side_effects(person_id):
+    person = person_or_404(person_id)
+    form = SideEffectsForm()
+    if form.validate_on_submit():
+        report = symptoms.report_side_effects(person, form.effects.data, form.other.data, form.red_flags.data, utcnow())
+        flash(_("Your report is saved."), "info")
+        return redirect(url_for(".side_effect_report", person_id=person.id, report_id=report.id))
+    return render_template("symptoms/side_effects.html", person=person, form=form), 400 if form.errors else 200
+
+
+@bp.get("/side-effects/<int:report_id>")
+def side_effect_report(person_id, report_id):
+    person = person_or_404(person_id)
+    report = symptoms.side_effect_report(person, report_id) or abort(404)
+    guidance = symptoms.red_flag_guidance(report.red_flags)
+    return render_template("symptoms/side_effect_report.html", person=person, report=report, guidance=guidance,
+                           help_page=get_help_url(person))  # fmt: skip
+
+
+@bp.route("/poem", methods=["GET", "POST"])
+def poem(person_id):
+    person = person_or_404(person_id)
+    form = PoemForm()
+    if form.validate_on_submit():
+        response = symptoms.answer_poem(person, form.answers(), utcnow())
+        flash(_("Your answers are saved."), "info")
+        return redirect(url_for(".poem_result", person_id=person.id, response_id=response.id))
+    return render_template("symptoms/poem.html", person=person, form=form), 400 if form.errors else 200
+
+
+@bp.get("/poem/<int:response_id>")
+def poem_result(person_id, response_id):
+    person = person_or_404(person_id)
+    response = symptoms.poem_response(person, response_id) or abort(404)
+    return render_template("symptoms/poem_result.html", person=person, response=response,
+                           previous=symptoms.poem_before(person, response), help_page=get_help_url(person))  # fmt: skip
+
+
+def get_help_url(person) -> str:
+    """The "get help" page of the person's medicine, in their account's language."""
+    plan = plans.current_plan(person)
+    medicine = plan.medicine if plan else DEFAULT_MEDICINE
+    return url_for("public.topic", locale=person.account.locale, medicine=medicine, topic="get-help")
