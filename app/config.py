@@ -57,6 +57,9 @@ class ProductionConfig(Config):
     """Production: secrets come from the environment, and missing ones stop start-up."""
 
     SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
 
     @classmethod
     def init_instance(cls, app):

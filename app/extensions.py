@@ -37,4 +37,5 @@ def configure_sqlite(engine) -> None:
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
+login_manager.login_message = None  # the sign-in page itself says what to do, in the reader's language
 login_manager.session_protection = None  # sessions are server-side rows (app/web/auth/sessions.py)

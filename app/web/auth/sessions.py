@@ -51,3 +51,4 @@ def sign_out(user: SignedIn, now: dt.datetime) -> None:
     db.session.commit()
     logout_user()
     session.clear()
+    session["_remember"] = "clear"  # keep Flask-Login's note to delete the remember-me cookie
