@@ -14,6 +14,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.config import ROOT, TestingConfig
+from app.extensions import db
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 FLAGS = [
@@ -48,8 +49,13 @@ def browser():
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The app on a free local port, in a thread, for the whole browser session."""
-    app = create_app(TestingConfig)
-    app.instance_path = str(tmp_path_factory.mktemp("instance"))
+    instance = tmp_path_factory.mktemp("instance")
+    # A file database: the threaded server gives each request its own connection.
+    config = type("LiveConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance}/live.sqlite3"})
+    app = create_app(config)
+    app.instance_path = str(instance)
+    with app.app_context():
+        db.create_all()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

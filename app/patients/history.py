@@ -1,0 +1,181 @@
+"""A person's history: the month calendar of dose slots, adherence over recent days, itch and POEM series.
+
+Every state comes from the rule in app.dosing.windows; nothing here decides what counts.
+Plain values in (a person, dates, `now`), dataclasses and models out; nothing knows about requests.
+"""
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from app.dosing.adherence import AdherenceSummary, summarize
+from app.dosing.windows import SlotState, Verdict, assign, slot_states
+from app.extensions import db
+from app.models import Application, DoseSlot, ItchEntry, Person, PoemResponse
+from app.patients.doses import CONTEXT, active_applications, skipped_indexes, slots_between
+
+# Stored verdicts of applications that never count: shown to clinicians, counted as extras.
+EXTRA_VERDICTS = frozenset({Verdict.EXTRA.value, Verdict.SKIP_ZONE.value})
+
+
+class Point(NamedTuple):
+    """One value on one local date, for a chart and its table."""
+
+    date: dt.date
+    value: int
+
+
+@dataclass(frozen=True)
+class CalendarSlot:
+    """One dose slot as the calendar shows it; `applied_at` is the application that counts, if any."""
+
+    slot: DoseSlot
+    state: SlotState
+    applied_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    """One day cell; days of the weeks around the month have `in_month` False and nothing in them."""
+
+    date: dt.date
+    in_month: bool
+    is_today: bool
+    slots: tuple[CalendarSlot, ...] = ()
+    extras: int = 0
+
+
+@dataclass(frozen=True)
+class MonthCalendar:
+    """A month as whole weeks of days, first weekday first."""
+
+    first: dt.date
+    weeks: list[list[CalendarDay]]
+
+    @property
+    def has_slots(self) -> bool:
+        return any(day.slots for week in self.weeks for day in week)
+
+    @property
+    def previous(self) -> dt.date:
+        return (self.first - dt.timedelta(days=1)).replace(day=1)
+
+    @property
+    def next(self) -> dt.date:
+        return (self.first + dt.timedelta(days=31)).replace(day=1)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """The rule's reading of a stretch of time: slots with their states and counted doses, applications."""
+
+    slots: list[DoseSlot]
+    states: list[SlotState]
+    counted: dict[int, dt.datetime]
+    applications: list[Application]
+
+
+def local_today(person: Person, now: dt.datetime) -> dt.date:
+    return now.astimezone(ZoneInfo(person.timezone)).date()
+
+
+def local_midnight(person: Person, day: dt.date) -> dt.datetime:
+    """The UTC instant at which `day` begins on the person's own calendar."""
+    return dt.datetime.combine(day, dt.time(0), tzinfo=ZoneInfo(person.timezone)).astimezone(dt.UTC)
+
+
+def _read(person: Person, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> _Reading:
+    """Slots touching [start, end) and their states at `now`, read with their neighbours for context."""
+    slots = slots_between(person, start - CONTEXT, end + CONTEXT)
+    applications = active_applications(person, start - CONTEXT, end + CONTEXT)
+    instants = [a.applied_at for a in applications]  # report order, as the rule reads them
+    states = slot_states(slots, instants, skipped_indexes(person, slots), now)
+    # The same reading slot_states makes, kept to say when each counted dose was applied.
+    counted, _ = assign(slots, [at for at in instants if at <= now])
+    return _Reading(slots, states, counted, applications)
+
+
+def _extras_by_day(person: Person, applications: list[Application], now: dt.datetime) -> dict[dt.date, int]:
+    """Applications stored as extra or in a skip zone, by the local day they were applied."""
+    tz = ZoneInfo(person.timezone)
+    days: dict[dt.date, int] = {}
+    for application in applications:
+        if application.verdict in EXTRA_VERDICTS and application.applied_at <= now:
+            day = application.applied_at.astimezone(tz).date()
+            days[day] = days.get(day, 0) + 1
+    return days
+
+
+def month_calendar(person: Person, year: int, month: int, now: dt.datetime, first_weekday: int = 0) -> MonthCalendar:
+    """The month's days in whole weeks, each day with its slots and their states at `now`.
+
+    `first_weekday` is 0 for Monday ... 6 for Sunday, as the reader's locale prefers.
+    """
+    first = dt.date(year, month, 1)
+    after = (first + dt.timedelta(days=31)).replace(day=1)
+    reading = _read(person, local_midnight(person, first), local_midnight(person, after), now)
+    by_day: dict[dt.date, list[CalendarSlot]] = {}
+    for i, (slot, state) in enumerate(zip(reading.slots, reading.states, strict=True)):
+        by_day.setdefault(slot.local_date, []).append(CalendarSlot(slot, state, reading.counted.get(i)))
+    extras = _extras_by_day(person, reading.applications, now)
+    today = local_today(person, now)
+    weeks = [
+        [
+            CalendarDay(day, True, day == today, tuple(by_day.get(day, ())), extras.get(day, 0))
+            if day.month == month
+            else CalendarDay(day, False, day == today)
+            for day in week
+        ]
+        for week in calendar.Calendar(first_weekday).monthdatescalendar(year, month)
+    ]
+    return MonthCalendar(first, weeks)
+
+
+def adherence(person: Person, days: int, now: dt.datetime) -> AdherenceSummary:
+    """Adherence over the last `days` local days up to `now` (today included).
+
+    Only slots whose windows have closed are counted, so a dose still open today is neither
+    taken nor missed yet; paused slots are left out by summarize. Extras are applications
+    stored as extra or in a skip zone in the period (withdrawn ones are not counted).
+    """
+    today = local_today(person, now)
+    first_day = today - dt.timedelta(days=days - 1)
+    start = local_midnight(person, first_day)
+    reading = _read(person, start, now, now)
+    closed = [
+        (slot.local_date, state)
+        for slot, state in zip(reading.slots, reading.states, strict=True)
+        if first_day <= slot.local_date <= today and slot.closes_at <= now
+    ]
+    extras = sum(
+        count for day, count in _extras_by_day(person, reading.applications, now).items() if first_day <= day <= today
+    )
+    return summarize([day for day, _ in closed], [state for _, state in closed], extras)
+
+
+def itch_series(person: Person, first: dt.date, last: dt.date) -> list[Point]:
+    """Peak itch (0–10) per local day from `first` to `last`, in date order; days without an entry are absent."""
+    rows = db.session.execute(
+        select(ItchEntry.local_date, ItchEntry.peak_itch)
+        .where(ItchEntry.person_id == person.id, ItchEntry.local_date.between(first, last))
+        .order_by(ItchEntry.local_date)
+    )
+    return [Point(day, value) for day, value in rows]
+
+
+def poem_series(person: Person, first: dt.date, last: dt.date) -> list[Point]:
+    """POEM totals (0–28) from `first` to `last`, in date order; the latest answer of a day stands for it."""
+    rows = db.session.execute(
+        select(PoemResponse.local_date, PoemResponse.total)
+        .where(PoemResponse.person_id == person.id, PoemResponse.local_date.between(first, last))
+        .order_by(PoemResponse.local_date, PoemResponse.id)
+    )
+    latest = {day: total for day, total in rows}
+    return [Point(day, value) for day, value in latest.items()]
+
+
+__all__ = ["CalendarDay", "CalendarSlot", "MonthCalendar", "Point", "adherence", "itch_series", "month_calendar", "poem_series"]

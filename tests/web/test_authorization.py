@@ -1,0 +1,136 @@
+"""The authorization matrix: every route, and what a visitor, the owner and another account get.
+
+The owner is signed in and owns the person and records in the URL; "other" is signed in as a
+different account and uses the same URL (so an id changed in a URL or an API call gets a 404).
+Each request carries a valid CSRF token and an empty form or body: 400/422 mean "you may, but
+this input is not valid"; a form that only edits (account settings, a person) keeps its values.
+A route missing from MATRIX fails the test: add it with the answers you expect.
+"""
+
+import datetime as dt
+import re
+
+import pytest
+
+from app.extensions import db
+from app.models import SideEffectReport
+from app.patients import doses, plans, symptoms
+from app.measures.poem import ITEMS as POEM_ITEMS
+from tests.conftest import NOW
+
+VISITOR, OWNER, OTHER = "visitor", "owner", "other"
+LOGIN = 302  # pages send a visitor to sign in
+# rule -> {method: (visitor, owner, other)}
+MATRIX = {
+    "/": {"GET": (302, 302, 302)},
+    "/<locale>/": {"GET": (200, 200, 200)},
+    "/<locale>/medicines/<medicine>/": {"GET": (200, 200, 200)},
+    "/<locale>/medicines/<medicine>/<topic>": {"GET": (200, 200, 200)},
+    "/<locale>/medicines/<medicine>/leaflet": {"GET": (200, 200, 200)},
+    "/<locale>/medicines/<medicine>/leaflet.pdf": {"GET": (200, 200, 200)},
+    "/<locale>/medicines/<medicine>/search": {"GET": (200, 200, 200)},
+    "/healthz": {"GET": (200, 200, 200)},
+    "/account/login": {"GET": (200, 302, 302), "POST": (400, 400, 400)},
+    "/account/logout": {"POST": (302, 302, 302)},
+    "/account/signup": {"GET": (200, 200, 200), "POST": (400, 400, 400)},
+    "/account/reset": {"GET": (200, 200, 200), "POST": (400, 400, 400)},
+    "/account/reset/sent": {"GET": (200, 200, 200)},
+    "/account/reset/<token>": {"GET": (404, 404, 404), "POST": (404, 404, 404)},
+    "/account/people": {"GET": (LOGIN, 200, 200)},
+    "/account/people/new": {"GET": (LOGIN, 200, 200), "POST": (LOGIN, 400, 400)},
+    "/account/people/<int:person_id>/edit": {"GET": (LOGIN, 200, 404), "POST": (LOGIN, 302, 404)},
+    "/account/settings": {"GET": (LOGIN, 200, 200), "POST": (LOGIN, 302, 302)},
+    "/people/<int:person_id>/today": {"GET": (LOGIN, 200, 404)},
+    "/people/<int:person_id>/plan": {"GET": (LOGIN, 200, 404), "POST": (LOGIN, 400, 404)},
+    "/people/<int:person_id>/plan/status": {"POST": (LOGIN, 302, 404)},
+    "/people/<int:person_id>/missed-dose": {"GET": (LOGIN, 200, 404)},
+    "/people/<int:person_id>/applications": {"POST": (LOGIN, 302, 404)},
+    "/people/<int:person_id>/applications/<int:application_id>/undo": {"POST": (LOGIN, 302, 404)},
+    "/people/<int:person_id>/slots/<int:slot_id>/skip": {"POST": (LOGIN, 400, 404)},
+    "/people/<int:person_id>/symptoms": {"GET": (LOGIN, 200, 404)},
+    "/people/<int:person_id>/itch": {"GET": (LOGIN, 200, 404), "POST": (LOGIN, 400, 404)},
+    "/people/<int:person_id>/side-effects": {"GET": (LOGIN, 200, 404), "POST": (LOGIN, 400, 404)},
+    "/people/<int:person_id>/side-effects/<int:report_id>": {"GET": (LOGIN, 200, 404)},
+    "/people/<int:person_id>/poem": {"GET": (LOGIN, 200, 404), "POST": (LOGIN, 400, 404)},
+    "/people/<int:person_id>/poem/<int:response_id>": {"GET": (LOGIN, 200, 404)},
+    "/people/<int:person_id>/history": {"GET": (LOGIN, 200, 404)},
+    "/people/<int:person_id>/data": {"GET": (LOGIN, 200, 404)},
+    "/people/<int:person_id>/data/export": {"POST": (LOGIN, 200, 404)},
+    "/people/<int:person_id>/data/delete": {"GET": (LOGIN, 200, 404), "POST": (LOGIN, 400, 404)},
+    "/people/<int:person_id>/data/delete-account": {"GET": (LOGIN, 200, 404), "POST": (LOGIN, 400, 404)},
+    "/api/v1/csrf-token": {"GET": (200, 200, 200)},
+    "/api/v1/openapi.json": {"GET": (200, 200, 200)},
+    "/api/v1/people": {"GET": (401, 200, 200)},
+    "/api/v1/people/<int:person_id>/today": {"GET": (401, 200, 404)},
+    "/api/v1/people/<int:person_id>/applications": {"POST": (401, 201, 404)},
+    "/api/v1/people/<int:person_id>/applications/<int:application_id>": {"DELETE": (401, 200, 404)},
+    "/api/v1/people/<int:person_id>/skips": {"POST": (401, 422, 404)},
+    "/api/v1/people/<int:person_id>/itch": {"POST": (401, 422, 404)},
+    "/api/v1/people/<int:person_id>/side-effects": {"POST": (401, 422, 404)},
+    "/api/v1/people/<int:person_id>/poem": {"POST": (401, 422, 404)},
+    "/api/v1/people/<int:person_id>/history": {"GET": (401, 200, 404)},
+    "/api/v1/people/<int:person_id>/calendar": {"GET": (401, 200, 404)},
+}
+EXEMPT = {"/static/<path:filename>"}
+
+
+def normalise(rule: str) -> str:
+    """Converter arguments (int(min=1, ...)) do not change who may see a route."""
+    return re.sub(r"<int\([^)]*\):", "<int:", rule)
+
+
+def test_every_route_has_an_entry(app):
+    routes = {}
+    for rule in app.url_map.iter_rules():
+        if rule.rule not in EXEMPT:
+            routes.setdefault(normalise(rule.rule), set()).update(rule.methods - {"HEAD", "OPTIONS"})
+    assert {r: sorted(m) for r, m in routes.items()} == {r: sorted(m) for r, m in MATRIX.items()}
+
+
+@pytest.fixture
+def world(app, make_account):
+    """An owner with a plan, an application, a skip-able slot, a side-effect report and a POEM; and another account."""
+    owner = make_account(email="owner@example.org")
+    other = make_account(email="other@example.org")
+    with app.app_context():
+        person = db.session.merge(owner.people[0])
+        plans.create_plan(person, plans.PlanInput("pimecrolimus", "1%", [dt.time(8), dt.time(20)], NOW.date()), NOW)
+        application, _ = doses.record_application(person, NOW, NOW)
+        slot = doses.slots_between(person, NOW + dt.timedelta(hours=6), NOW + dt.timedelta(days=1))[0]
+        symptoms.report_side_effects(person, ["redness"], "", ["swollen_glands"], NOW)
+        report = db.session.scalars(db.select(SideEffectReport)).first()
+        poem = symptoms.answer_poem(person, dict.fromkeys(POEM_ITEMS, 1), NOW)
+        ids = {"person_id": person.id, "application_id": application.id, "slot_id": slot.id,
+               "report_id": report.id, "response_id": poem.id}  # fmt: skip
+    return owner, other, ids
+
+
+def url_for_rule(rule: str, ids: dict) -> str:
+    values = {"<locale>": "en", "<medicine>": "pimecrolimus", "<topic>": "sun", "<token>": "not-a-real-token"}
+    values.update({f"<int:{name}>": str(value) for name, value in ids.items()})
+    for placeholder, value in values.items():
+        rule = rule.replace(placeholder, value)
+    return rule
+
+
+def call(client, method: str, url: str):
+    """Send the request as a browser or script would: with a valid CSRF token, an empty form or body."""
+    token = client.get("/api/v1/csrf-token").json["csrf_token"]
+    if url.startswith("/api/"):
+        return client.open(url, method=method, json={}, headers={"X-CSRFToken": token})
+    return client.open(url, method=method, data={"csrf_token": token} if method != "GET" else None)
+
+
+CASES = [(rule, method, role) for rule, methods in MATRIX.items() for method in methods for role in (VISITOR, OWNER, OTHER)]
+
+
+@pytest.mark.parametrize(("rule", "method", "role"), CASES, ids=[f"{m} {r} as {who}" for r, m, who in CASES])
+def test_each_route_answers_each_role_as_expected(app, client, world, sign_in, rule, method, role, monkeypatch):
+    for module in ("app.web.patient.routes", "app.web.api.routes"):
+        monkeypatch.setattr(f"{module}.utcnow", lambda: NOW + dt.timedelta(minutes=5))
+    owner, other, ids = world
+    if role != VISITOR:
+        sign_in(owner if role == OWNER else other)
+    response = call(client, method, url_for_rule(rule, ids))
+    expected = MATRIX[rule][method][(VISITOR, OWNER, OTHER).index(role)]
+    assert response.status_code == expected, f"{method} {rule} as {role}: {response.status_code}"
