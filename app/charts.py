@@ -73,19 +73,21 @@ def _bands(chart: LineChart) -> list[str]:
         parts.append(
             f'<rect class="chart-band {escape(band.css)}" x="{LEFT}" y="{_num(top)}" '
             f'width="{WIDTH - LEFT - RIGHT}" height="{_num(bottom - top)}"/>'
-            f'<text class="chart-band-label" x="{WIDTH - RIGHT - 6}" y="{_num(top + FONT + 2)}" '
-            f'text-anchor="end">{escape(band.label)}</text>'
+            # Labels on the left: the latest points, the ones people look at, are on the right.
+            f'<text class="chart-band-label" x="{LEFT + 6}" y="{_num(top + FONT + 2)}">{escape(band.label)}</text>'
         )
     return parts
 
 
 def _axes(chart: LineChart, date_label: Callable[[dt.date], str]) -> list[str]:
     bottom, right = HEIGHT - BOTTOM, WIDTH - RIGHT
-    parts = [
-        f'<line class="chart-grid" x1="{LEFT}" x2="{right}" y1="{_num(_y(chart, tick))}" y2="{_num(_y(chart, tick))}"/>'
-        f'<text class="chart-tick" x="{LEFT - 8}" y="{_num(_y(chart, tick) + FONT / 3)}" text-anchor="end">{tick}</text>'
-        for tick in chart.y_ticks
-    ]
+    parts = []
+    for tick in chart.y_ticks:
+        y = _y(chart, tick)
+        parts.append(
+            f'<line class="chart-grid" x1="{LEFT}" x2="{right}" y1="{_num(y)}" y2="{_num(y)}"/>'
+            f'<text class="chart-tick" x="{LEFT - 8}" y="{_num(y + FONT / 3)}" text-anchor="end">{tick}</text>'
+        )
     parts.append(f'<line class="chart-axis" x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{bottom}"/>')
     parts.append(f'<line class="chart-axis" x1="{LEFT}" x2="{right}" y1="{bottom}" y2="{bottom}"/>')
     for day, anchor in ((chart.start, "start"), (chart.end, "end")):

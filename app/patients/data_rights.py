@@ -17,8 +17,18 @@ from sqlalchemy import delete, func, select
 from app.dosing.windows import slot_states
 from app.extensions import db
 from app.models import (
-    Account, Application, DoseSlot, ItchEntry, LoginFailure, Person, Plan, PlanEvent, PoemResponse, RecordEdit,
-    SideEffectReport, Skip,
+    Account,
+    Application,
+    DoseSlot,
+    ItchEntry,
+    LoginFailure,
+    Person,
+    Plan,
+    PlanEvent,
+    PoemResponse,
+    RecordEdit,
+    SideEffectReport,
+    Skip,
 )  # fmt: skip
 from app.patients.doses import CONTEXT, active_applications, skipped_indexes
 
@@ -54,12 +64,16 @@ APPLICATIONS = Table("applications", Application, (
     "id", "person_id", "slot_id", "counts_for_slot_id", "applied_at", "recorded_at", "verdict", "source", "voided_at",
 ))  # fmt: skip
 SKIPS = Table("skips", Skip, ("id", "person_id", "slot_id", "reason", "recorded_at", "voided_at"))
-RECORD_EDITS = Table("record_edits", RecordEdit, ("id", "person_id", "record_type", "record_id", "action", "at", "before"))
+RECORD_EDITS = Table(
+    "record_edits", RecordEdit, ("id", "person_id", "record_type", "record_id", "action", "at", "before")
+)
 ITCH = Table("itch_entries", ItchEntry, ("id", "person_id", "local_date", "peak_itch", "woke_up", "recorded_at"))
 SIDE_EFFECTS = Table("side_effect_reports", SideEffectReport, (
     "id", "person_id", "local_date", "effects", "other", "red_flags", "recorded_at", "reviewed_at", "review_note",
 ))  # fmt: skip
-POEM = Table("poem_responses", PoemResponse, ("id", "person_id", "local_date", "answers", "total", "band", "recorded_at"))
+POEM = Table(
+    "poem_responses", PoemResponse, ("id", "person_id", "local_date", "answers", "total", "band", "recorded_at")
+)
 
 # What is kept about each person, in the order the export lists it.
 PERSON_RECORDS = (PLANS, PLAN_EVENTS, SLOTS, APPLICATIONS, SKIPS, RECORD_EDITS, ITCH, SIDE_EFFECTS, POEM)

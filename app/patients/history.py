@@ -178,4 +178,13 @@ def poem_series(person: Person, first: dt.date, last: dt.date) -> list[Point]:
     return [Point(day, value) for day, value in latest.items()]
 
 
-__all__ = ["CalendarDay", "CalendarSlot", "MonthCalendar", "Point", "adherence", "itch_series", "month_calendar", "poem_series"]
+__all__ = [
+    "CalendarDay",
+    "CalendarSlot",
+    "MonthCalendar",
+    "Point",
+    "adherence",
+    "itch_series",
+    "month_calendar",
+    "poem_series",
+]

@@ -13,9 +13,9 @@ import re
 import pytest
 
 from app.extensions import db
+from app.measures.poem import ITEMS as POEM_ITEMS
 from app.models import SideEffectReport
 from app.patients import doses, plans, symptoms
-from app.measures.poem import ITEMS as POEM_ITEMS
 from tests.conftest import NOW
 
 VISITOR, OWNER, OTHER = "visitor", "owner", "other"
@@ -121,7 +121,9 @@ def call(client, method: str, url: str):
     return client.open(url, method=method, data={"csrf_token": token} if method != "GET" else None)
 
 
-CASES = [(rule, method, role) for rule, methods in MATRIX.items() for method in methods for role in (VISITOR, OWNER, OTHER)]
+CASES = [
+    (rule, method, role) for rule, methods in MATRIX.items() for method in methods for role in (VISITOR, OWNER, OTHER)
+]
 
 
 @pytest.mark.parametrize(("rule", "method", "role"), CASES, ids=[f"{m} {r} as {who}" for r, m, who in CASES])

@@ -78,12 +78,13 @@ def history(person_id):
     if first is None:
         return _bad_request(_("Choose a month written as year and month, for example 2026-06."))
     locale = get_locale()
+    calendar = record.month_calendar(person, first.year, first.month, now, locale.first_week_day)
     return render_template(
         "history/history.html",
         person=person,
-        calendar=record.month_calendar(person, first.year, first.month, now, locale.first_week_day),
+        calendar=calendar,
         weekdays=_weekdays(locale),
-        month_links=_month_links(person, first),
+        month_links={"previous": _month_link(person, calendar.previous), "next": _month_link(person, calendar.next)},
         adherence=[(7, record.adherence(person, 7, now)), (30, record.adherence(person, 30, now))],
         itch=_itch_chart(record.itch_series(person, today - dt.timedelta(days=ITCH_DAYS - 1), today), today),
         poem=_poem_chart(record.poem_series(person, today - dt.timedelta(days=POEM_DAYS - 1), today), today),
@@ -95,22 +96,17 @@ def _month_asked(value: str | None, today: dt.date) -> dt.date | None:
     if value is None:
         return today.replace(day=1)
     match = MONTH_ARG.fullmatch(value.strip())
-    if not match or not 1 <= int(match[2]) <= 12:
+    year, month = (int(match[1]), int(match[2])) if match else (0, 0)
+    if not (FIRST_MONTH.year <= year <= LAST_MONTH.year and 1 <= month <= 12):
         return None
-    first = dt.date(int(match[1]), int(match[2]), 1)
-    return first if FIRST_MONTH <= first <= LAST_MONTH else None
+    return dt.date(year, month, 1)
 
 
-def _month_links(person, first: dt.date) -> dict[str, tuple[str, dt.date] | None]:
-    def link(day: dt.date):
-        url = url_for(".history", person_id=person.id, month=day.strftime("%Y-%m"))
-        return (url, day) if FIRST_MONTH <= day <= LAST_MONTH else None
-
-    return {"previous": link((first - dt.timedelta(days=1)).replace(day=1)), "next": link(_next_month(first))}
-
-
-def _next_month(first: dt.date) -> dt.date:
-    return (first + dt.timedelta(days=31)).replace(day=1)
+def _month_link(person, first: dt.date) -> tuple[str, dt.date] | None:
+    """The URL of another month's calendar, and that month; None outside the months offered."""
+    if not FIRST_MONTH <= first <= LAST_MONTH:
+        return None
+    return url_for(".history", person_id=person.id, month=first.strftime("%Y-%m")), first
 
 
 def _weekdays(locale) -> list[tuple[str, str]]:
@@ -122,11 +118,10 @@ def _weekdays(locale) -> list[tuple[str, str]]:
 
 def _bands(bands: tuple[tuple[int, str], ...], top: int) -> tuple[Band, ...]:
     """Stripes halfway between whole scores, so each score sits inside its own band."""
-    lows = [0, *(highest + 0.5 for highest, _ in bands[:-1])]
-    highs = [*(highest + 0.5 for highest, _ in bands[:-1]), top]
+    edges = [highest + 0.5 for highest, _key in bands[:-1]]
     return tuple(
         Band(low, high, str(BAND_LABELS[key]), f"chart-band-{key}")
-        for low, high, (_, key) in zip(lows, highs, bands, strict=True)
+        for low, high, (_highest, key) in zip([0, *edges], [*edges, top], bands, strict=True)
     )
 
 
