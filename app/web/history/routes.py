@@ -14,13 +14,13 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import BadRequest
 
 from app.charts import Band, LineChart, line_chart
-from app.dosing.windows import SlotState
 from app.measures import itch, poem
 from app.patients import data_rights
 from app.patients import history as record
 from app.web.auth.sessions import sign_out
 from app.web.history.forms import DeleteAccountForm, DeletePersonForm, ExportForm
 from app.web.patient.access import person_or_404
+from app.web.patient.labels import state_label
 
 bp = Blueprint("history", __name__, url_prefix="/people/<int:person_id>")
 bp.before_request(login_required(lambda: None))
@@ -29,15 +29,6 @@ FIRST_MONTH, LAST_MONTH = dt.date(2000, 1, 1), dt.date(2100, 12, 1)
 MONTH_ARG = re.compile(r"(\d{4})-(\d{2})")
 ITCH_DAYS, POEM_DAYS = 30, 84
 
-STATE_LABELS = {
-    SlotState.UPCOMING: _l("coming up"),
-    SlotState.OPEN: _l("due now"),
-    SlotState.ON_TIME: _l("applied on time"),
-    SlotState.LATE: _l("applied late"),
-    SlotState.SKIPPED: _l("skipped"),
-    SlotState.MISSED: _l("missed"),
-    SlotState.PAUSED: _l("paused"),
-}
 BAND_LABELS = {
     "clear": _l("clear or almost clear"),
     "mild": _l("mild"),
@@ -56,7 +47,7 @@ def formatting():
     """Dates and times in the reader's locale; states and bands in words."""
     locale = str(get_locale())
     return {
-        "state_words": lambda state: str(STATE_LABELS[state]),
+        "state_words": state_label,
         "band_words": lambda key: str(BAND_LABELS[key]),
         "full_date": lambda day: format_date(day, "full", locale=locale),
         "short_date": lambda day: format_skeleton("MMMd", day, locale=locale),
