@@ -23,9 +23,9 @@ def db_config(request):
 
 
 @pytest.fixture
-def app(tmp_path):
-    """A fresh app with its own instance cache; the database is TEST_DATABASE_URL or in-memory SQLite."""
-    app = create_app(TestingConfig)
+def app(tmp_path, db_config):
+    """A fresh app with its own instance cache, on each database the suite can reach in turn."""
+    app = create_app(db_config)
     app.instance_path = str(tmp_path)
     # No app context stays pushed: each request must get its own, as in production.
     with app.app_context():
