@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from app import create_app
 from app.extensions import db
 from app.measures.poem import ITEMS as POEM_ITEMS
 from app.models import Application, ItchEntry, Person, PoemResponse, RecordEdit, SideEffectReport, Skip
@@ -27,20 +26,6 @@ API = "/api/v1"
 def local(hour: int, minute: int = 0, days: int = 0) -> dt.datetime:
     """A London wall-clock time on DAY (+ days), as a UTC instant."""
     return dt.datetime.combine(DAY + dt.timedelta(days=days), dt.time(hour, minute), tzinfo=LONDON).astimezone(dt.UTC)
-
-
-@pytest.fixture
-def app(db_config, tmp_path):
-    """The API's tests run on every database the suite can reach (SQLite, and TEST_DATABASE_URL)."""
-    app = create_app(db_config)
-    app.instance_path = str(tmp_path)
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
 
 
 class Clock:
