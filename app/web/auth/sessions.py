@@ -9,6 +9,7 @@ import secrets
 
 from flask import session
 from flask_login import UserMixin, login_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db, login_manager
 from app.models import Account, LoginSession
@@ -31,7 +32,8 @@ class SignedIn(UserMixin):
 
 @login_manager.user_loader
 def load_session(token: str) -> SignedIn | None:
-    login = db.session.get(LoginSession, token)
+    # The account comes in the same query: every signed-in request needs it.
+    login = db.session.get(LoginSession, token, options=[joinedload(LoginSession.account)])
     return SignedIn(login) if login and login.ended_at is None else None
 
 
