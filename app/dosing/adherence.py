@@ -62,3 +62,16 @@ def summarize(local_dates: Sequence[dt.date], states: Sequence[SlotState], extra
         full_days=sum(all(s in TAKEN_STATES for s in day_states) for day_states in by_day.values()),
         days=len(by_day),
     )
+
+
+def summarize_closed(
+    slots: Sequence, states: Sequence[SlotState], now: dt.datetime, extras: int = 0
+) -> AdherenceSummary:
+    """Adherence over the slots whose windows have closed by `now`.
+
+    A dose whose window is still open counts neither as taken nor as missed yet, so a figure
+    never changes just because the morning's window is still open. Slots need `local_date` and
+    `closes` (schedule.DoseSlot, or the stored slot model).
+    """
+    closed = [(slot.local_date, state) for slot, state in zip(slots, states, strict=True) if slot.closes <= now]
+    return summarize([day for day, _ in closed], [state for _, state in closed], extras)

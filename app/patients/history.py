@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from app.dosing.adherence import AdherenceSummary, summarize
+from app.dosing.adherence import AdherenceSummary, summarize_closed
 from app.dosing.windows import SlotState, Verdict, assign, slot_states
 from app.extensions import db
 from app.models import Application, DoseSlot, ItchEntry, Person, PoemResponse
@@ -138,23 +138,23 @@ def month_calendar(person: Person, year: int, month: int, now: dt.datetime, firs
 def adherence(person: Person, days: int, now: dt.datetime) -> AdherenceSummary:
     """Adherence over the last `days` local days up to `now` (today included).
 
-    Only slots whose windows have closed are counted, so a dose still open today is neither
-    taken nor missed yet; paused slots are left out by summarize. Extras are applications
+    Only slots whose windows have closed are counted (dosing.adherence.summarize_closed); paused
+    slots are left out. Extras are applications
     stored as extra or in a skip zone in the period (withdrawn ones are not counted).
     """
     today = local_today(person, now)
     first_day = today - dt.timedelta(days=days - 1)
     start = local_midnight(person, first_day)
     reading = _read(person, start, now, now)
-    closed = [
-        (slot.local_date, state)
+    in_period = [
+        (slot, state)
         for slot, state in zip(reading.slots, reading.states, strict=True)
-        if first_day <= slot.local_date <= today and slot.closes_at <= now
+        if first_day <= slot.local_date <= today
     ]
     extras = sum(
         count for day, count in _extras_by_day(person, reading.applications, now).items() if first_day <= day <= today
     )
-    return summarize([day for day, _ in closed], [state for _, state in closed], extras)
+    return summarize_closed([slot for slot, _ in in_period], [state for _, state in in_period], now, extras)
 
 
 def itch_series(person: Person, first: dt.date, last: dt.date) -> list[Point]:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.dosing.adherence import summarize_closed
 from app.dosing.schedule import make_slots
 from app.dosing.windows import Moment, SlotState, Verdict, assign, judge, slot_states, status_at
 
@@ -177,3 +178,12 @@ def test_a_back_dated_report_into_a_window_that_already_counts_is_extra(slots):
     judgement = judge(slots, [at(8, 10)], at(7))
     assert judgement.verdict is Verdict.EXTRA
     assert judgement.counted_at == at(8, 10)
+
+
+def test_adherence_counts_only_windows_that_have_closed(slots):
+    now = at(9)  # the 08:00 dose is applied and its window is still open
+    states = slot_states(slots, [at(8, 10)], set(), now)
+    assert summarize_closed(slots, states, now).due == 0
+    later = at(14)  # the 08:00 window has closed
+    summary = summarize_closed(slots, slot_states(slots, [at(8, 10)], set(), later), later)
+    assert (summary.due, summary.taken, summary.on_time) == (1, 1, 1)
