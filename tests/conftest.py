@@ -29,6 +29,7 @@ def app(tmp_path, db_config):
     app.instance_path = str(tmp_path)
     # No app context stays pushed: each request must get its own, as in production.
     with app.app_context():
+        db.drop_all()  # a shared PostgreSQL database may hold tables from an interrupted run
         db.create_all()
     yield app
     with app.app_context():

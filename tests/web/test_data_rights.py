@@ -13,7 +13,6 @@ from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 import app.web.history.routes as routes
-from app import create_app
 from app.extensions import db
 from app.models import (
     Account,
@@ -33,21 +32,6 @@ from tests.conftest import check_page
 from tests.patients.log import NOW, add_symptoms, build_log
 
 PERSON_MODELS = [Plan, DoseSlot, Application, Skip, RecordEdit, ItchEntry, SideEffectReport, PoemResponse]
-
-
-@pytest.fixture
-def app(db_config, tmp_path):
-    """The app on each database in turn (replaces the SQLite-only fixture for this module)."""
-    app = create_app(db_config)
-    app.instance_path = str(tmp_path)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
 
 
 @pytest.fixture
