@@ -26,7 +26,7 @@ setup-dev: $(VENV)/.dev translations-compile
 
 ## make run: set up, migrate, compile translations and serve on http://127.0.0.1:$(PORT)
 run: setup
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - wsgi:app
+	$(BIN)/gunicorn --config python:app.gunicorn_local --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 ## make test: set up and run the whole suite
 test: setup-dev

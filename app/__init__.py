@@ -38,6 +38,10 @@ def create_app(config=None) -> Flask:
     from app.web import register_web
 
     register_web(app)
+
+    from app import cli
+
+    cli.register(app)
     return app
 
 

@@ -18,6 +18,9 @@ class Config:
     CONTENT_DIR = ROOT / "content"
     # Printed on leaflets as a QR code, so it must be the address patients can reach.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+    # Web Push: who push services may contact about our messages (RFC 8292), and a switch for tests.
+    VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:reminders@thinlayer.invalid")
+    PUSH_ENABLED = True
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "8025"))
     SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}

@@ -5,7 +5,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import event
+from sqlalchemy import Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -13,7 +14,8 @@ class Base(DeclarativeBase):
     """Declarative base for every model."""
 
 
-db = SQLAlchemy(model_class=Base)
+# A session lives for one request: objects stay loaded after commit instead of being read again.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
@@ -33,6 +35,15 @@ def configure_sqlite(engine) -> None:
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+def insert_new_rows(table: Table, rows: list[dict], chunk: int = 2000) -> int:
+    """Insert the rows whose unique keys are free; a row that exists is left as it is. Returns how many
+    were new. Two processes doing this at once add each row once."""
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).on_conflict_do_nothing().returning(table.c.id)
+    connection = db.session.connection()
+    return sum(len(connection.execute(statement, rows[i : i + chunk]).all()) for i in range(0, len(rows), chunk))
 
 
 login_manager = LoginManager()

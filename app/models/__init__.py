@@ -3,9 +3,11 @@
 from app.models.accounts import Account, LoginFailure, LoginSession, PasswordReset, Person
 from app.models.doses import Application, DoseSlot, RecordEdit, Skip
 from app.models.plans import Plan, PlanEvent
+from app.models.reminders import InboxMessage, PushSubscription, Reminder, ReminderSettings
 from app.models.symptoms import ItchEntry, PoemResponse, SideEffectReport
 
 __all__ = [
-    "Account", "Application", "DoseSlot", "ItchEntry", "LoginFailure", "LoginSession", "PasswordReset",
-    "Person", "Plan", "PlanEvent", "PoemResponse", "RecordEdit", "SideEffectReport", "Skip",
+    "Account", "Application", "DoseSlot", "InboxMessage", "ItchEntry", "LoginFailure", "LoginSession",
+    "PasswordReset", "Person", "Plan", "PlanEvent", "PoemResponse", "PushSubscription", "RecordEdit", "Reminder",
+    "ReminderSettings", "SideEffectReport", "Skip",
 ]  # fmt: skip

@@ -20,13 +20,17 @@ from app.models import (
     Account,
     Application,
     DoseSlot,
+    InboxMessage,
     ItchEntry,
     LoginFailure,
     Person,
     Plan,
     PlanEvent,
     PoemResponse,
+    PushSubscription,
     RecordEdit,
+    Reminder,
+    ReminderSettings,
     SideEffectReport,
     Skip,
 )  # fmt: skip
@@ -75,8 +79,31 @@ POEM = Table(
     "poem_responses", PoemResponse, ("id", "person_id", "local_date", "answers", "total", "band", "recorded_at")
 )
 
+REMINDER_SETTINGS = Table(
+    "reminder_settings",
+    ReminderSettings,
+    (
+        "person_id",
+        "push",
+        "email",
+        "missed_after_minutes",
+        "quiet_start",
+        "quiet_end",
+        "poem_weekday",
+        "review",
+    ),
+)  # fmt: skip  (the calendar link's secret is not exported: it would work for whoever reads the file)
+REMINDERS = Table("reminders", Reminder, (
+    "id", "person_id", "slot_id", "kind", "channel", "planned_at", "send_at", "expires_at", "state", "attempts",
+    "sent_at",
+))  # fmt: skip
+INBOX = Table("inbox_messages", InboxMessage, ("id", "person_id", "slot_id", "kind", "title", "body", "created_at",
+                                               "read_at"))  # fmt: skip
+PUSH_DEVICES = Table("push_subscriptions", PushSubscription, ("id", "person_id", "endpoint", "created_at"))
+
 # What is kept about each person, in the order the export lists it.
-PERSON_RECORDS = (PLANS, PLAN_EVENTS, SLOTS, APPLICATIONS, SKIPS, RECORD_EDITS, ITCH, SIDE_EFFECTS, POEM)
+PERSON_RECORDS = (PLANS, PLAN_EVENTS, SLOTS, APPLICATIONS, SKIPS, RECORD_EDITS, ITCH, SIDE_EFFECTS, POEM,
+                  REMINDER_SETTINGS, REMINDERS, INBOX, PUSH_DEVICES)  # fmt: skip
 
 README = """Thinlayer data export
 =====================
@@ -172,7 +199,8 @@ def _rows(table: Table, person: Person, now: dt.datetime) -> list[dict]:
     if table is PLAN_EVENTS:
         query = select(PlanEvent).join(Plan).where(Plan.person_id == person.id).order_by(PlanEvent.id)
     else:
-        query = select(table.model).where(table.model.person_id == person.id).order_by(table.model.id)
+        order = getattr(table.model, "id", table.model.person_id)
+        query = select(table.model).where(table.model.person_id == person.id).order_by(order)
     return [_row(record, table.columns) for record in db.session.scalars(query)]
 
 

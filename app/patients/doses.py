@@ -81,8 +81,7 @@ def record_application(
         # Another tap counted for this slot between our read and our write: judge again.
         db.session.rollback()
         return record_application(person, at, now, source)
-    db.session.add(RecordEdit(person_id=person.id, record_type="application", record_id=application.id,
-                              action="create", at=now, before={}))  # fmt: skip
+    # The row itself records its creation (recorded_at, source); RecordEdit holds later changes.
     db.session.commit()
     return application, judgement
 
@@ -130,8 +129,6 @@ def skip_dose(person: Person, slot_id: int, reason: str, now: dt.datetime) -> Sk
         raise RecordError("already_recorded")
     skip = Skip(person_id=person.id, slot_id=slot.id, reason=reason.strip(), recorded_at=now)
     db.session.add(skip)
-    db.session.flush()
-    db.session.add(RecordEdit(person_id=person.id, record_type="skip", record_id=skip.id, action="create", at=now))
     db.session.commit()
     return skip
 

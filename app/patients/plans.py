@@ -8,12 +8,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from app.dosing.schedule import DEFAULT_EARLY_MINUTES, check_rule, default_cutoff_minutes, make_slots
-from app.extensions import db
+from app.extensions import db, insert_new_rows
 from app.models import Application, DoseSlot, Person, Plan, PlanEvent
 from app.models.plans import ACTIVE, PAUSED, STOPPED
+from app.reminders import outbox
 
 HORIZON_DAYS = 14
 REVIEW_AFTER = dt.timedelta(weeks=6)
@@ -94,6 +95,7 @@ def refresh_slots(person: Person, now: dt.datetime) -> None:
     if open_slot is not None and not _has_counted_application(open_slot):
         open_slot.paused = plan is None or plan.status != ACTIVE
     if plan is None:
+        outbox.replan(person, now)
         return
     tz = ZoneInfo(person.timezone)
     today = now.astimezone(tz).date()
@@ -109,6 +111,36 @@ def refresh_slots(person: Person, now: dt.datetime) -> None:
                 opens_at=slot.opens, closes_at=slot.closes, paused=plan.status == PAUSED,
             ))  # fmt: skip
     db.session.flush()
+    outbox.replan(person, now)
+
+
+def extend_horizon(now: dt.datetime) -> int:
+    """The daily job: add the slots each current plan lacks up to the horizon, in bulk; returns how many.
+
+    Only days after a person's last slot are added, so slots already made (and past ones) never change.
+    """
+    last_day = select(DoseSlot.person_id, func.max(DoseSlot.local_date).label("day"), func.max(DoseSlot.closes_at)
+                      .label("closes")).group_by(DoseSlot.person_id).subquery()  # fmt: skip
+    plans = db.session.execute(
+        select(Plan, Person.timezone, last_day.c.day, last_day.c.closes)
+        .join(Person, Person.id == Plan.person_id)
+        .outerjoin(last_day, last_day.c.person_id == Plan.person_id)
+        .where(Plan.status != STOPPED)
+    )  # fmt: skip
+    rows = []
+    for plan, timezone, day, closes in plans:
+        tz = ZoneInfo(timezone)
+        today = now.astimezone(tz).date()
+        first_day = max(plan.start_date, today, day + dt.timedelta(days=1) if day else today)
+        for slot in make_slots(parse_times(plan), tz, first_day, today + dt.timedelta(days=HORIZON_DAYS),
+                               plan.early_minutes, plan.cutoff_minutes):  # fmt: skip
+            if slot.closes > now and (closes is None or slot.opens >= closes):
+                rows.append({
+                    "person_id": plan.person_id, "plan_id": plan.id, "local_date": slot.local_date,
+                    "local_time": slot.local_time.strftime("%H:%M"), "scheduled_at": slot.scheduled,
+                    "opens_at": slot.opens, "closes_at": slot.closes, "paused": plan.status == PAUSED,
+                })  # fmt: skip
+    return insert_new_rows(DoseSlot.__table__, rows)  # a second scheduler's horizon adds nothing twice
 
 
 def _has_counted_application(slot: DoseSlot) -> bool:

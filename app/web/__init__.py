@@ -3,9 +3,11 @@
 import re
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, g, request, url_for
+from flask_login import current_user
 from markupsafe import Markup
 
+from app.reminders.preferences import unread_counts as count_unread
 from app.web import errors, i18n, security
 from app.web.api.routes import bp as api_bp
 from app.web.auth import sessions  # noqa: F401  (registers the login session loader)
@@ -16,12 +18,23 @@ from app.web.ops.routes import bp as ops_bp
 from app.web.patient import labels, messages
 from app.web.patient.routes import bp as patient_bp
 from app.web.public.routes import bp as public_bp
+from app.web.reminders.routes import bp as reminders_bp
 from app.web.symptoms.routes import bp as symptoms_bp
 
 
 def register_web(app: Flask) -> None:
     """Attach every blueprint and the app-wide request hooks."""
-    for blueprint in (ops_bp, public_bp, leaflets_bp, auth_bp, patient_bp, symptoms_bp, history_bp, api_bp):
+    for blueprint in (
+        ops_bp,
+        public_bp,
+        leaflets_bp,
+        auth_bp,
+        patient_bp,
+        symptoms_bp,
+        history_bp,
+        reminders_bp,
+        api_bp,
+    ):
         app.register_blueprint(blueprint)
     errors.register(app)
     security.register(app)
@@ -30,6 +43,7 @@ def register_web(app: Flask) -> None:
     app.add_template_filter(demote_headings)
     app.add_template_filter(messages.clock)
     app.add_template_filter(local_date)
+    app.add_template_global(unread_counts)
     for helper in (labels.state_label, labels.plan_status_label, labels.rule_in_words, labels.endpoint_exists):
         app.add_template_global(helper)
 
@@ -41,6 +55,13 @@ def help_url() -> str:
     if medicine not in medicines:
         medicine = next(iter(medicines))
     return url_for("public.topic", medicine=medicine, topic="get-help")
+
+
+def unread_counts() -> dict[int, int]:
+    """Unread inbox messages per person of the signed-in account, counted once per request."""
+    if "unread" not in g:
+        g.unread = count_unread(current_user.account.id) if current_user.is_authenticated else {}
+    return g.unread
 
 
 def local_date(instant, timezone: str):

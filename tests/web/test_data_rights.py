@@ -18,20 +18,25 @@ from app.models import (
     Account,
     Application,
     DoseSlot,
+    InboxMessage,
     ItchEntry,
     LoginSession,
     Person,
     Plan,
     PlanEvent,
     PoemResponse,
+    PushSubscription,
     RecordEdit,
+    Reminder,
+    ReminderSettings,
     SideEffectReport,
     Skip,
 )  # fmt: skip
 from tests.conftest import check_page
 from tests.patients.log import NOW, add_symptoms, build_log
 
-PERSON_MODELS = [Plan, DoseSlot, Application, Skip, RecordEdit, ItchEntry, SideEffectReport, PoemResponse]
+PERSON_MODELS = [Plan, DoseSlot, Application, Skip, RecordEdit, ItchEntry, SideEffectReport, PoemResponse,
+                 Reminder, InboxMessage, PushSubscription, ReminderSettings]  # fmt: skip
 
 
 @pytest.fixture

@@ -1,0 +1,159 @@
+"""What a person changes about their reminders: settings, push subscriptions, the calendar link,
+the inbox (read, snooze)."""
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select, update
+
+from app.extensions import db
+from app.models import Application, DoseSlot, InboxMessage, Person, PushSubscription, Reminder, ReminderSettings, Skip
+from app.models.reminders import EMAIL, PENDING, SNOOZE
+from app.reminders import outbox
+
+SNOOZE_MINUTES = (10, 30, 60)
+MISSED_AFTER_CHOICES = (15, 30, 45, 60, 90, 120, 180)
+
+
+class ReminderError(ValueError):
+    """A change that cannot be made; `code` names why, for the page."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass
+class SettingsInput:
+    email: bool
+    missed_after_minutes: int
+    quiet_start: str | None
+    quiet_end: str | None
+    poem_weekday: int | None
+    review: bool
+
+
+def save_settings(person: Person, data: SettingsInput, now: dt.datetime) -> ReminderSettings:
+    """Store the choices and plan the reminders ahead again to match them."""
+    if data.missed_after_minutes not in MISSED_AFTER_CHOICES:
+        raise ReminderError("missed_after")
+    settings = _stored(person)
+    settings.email, settings.missed_after_minutes, settings.review = data.email, data.missed_after_minutes, data.review
+    settings.quiet_start, settings.quiet_end = data.quiet_start, data.quiet_end
+    settings.poem_weekday = data.poem_weekday
+    db.session.flush()
+    outbox.replan(person, now)
+    db.session.commit()
+    return settings
+
+
+def add_subscription(person: Person, endpoint: str, p256dh: str, auth: str, now: dt.datetime) -> None:
+    """Keep a browser's push subscription (moving it here if another person had it) and turn push on."""
+    db.session.execute(delete(PushSubscription).where(PushSubscription.endpoint == endpoint))
+    db.session.add(PushSubscription(person_id=person.id, endpoint=endpoint, p256dh=p256dh, auth=auth, created_at=now))
+    _stored(person).push = True
+    db.session.flush()
+    outbox.replan(person, now)
+    db.session.commit()
+
+
+def remove_subscription(person: Person, endpoint: str, now: dt.datetime) -> None:
+    db.session.execute(
+        delete(PushSubscription).where(PushSubscription.person_id == person.id, PushSubscription.endpoint == endpoint)
+    )
+    if not subscription_count(person):
+        _stored(person).push = False
+    db.session.flush()
+    outbox.replan(person, now)
+    db.session.commit()
+
+
+def subscription_count(person: Person) -> int:
+    return db.session.scalar(select(func.count()).where(PushSubscription.person_id == person.id))
+
+
+def calendar_link(person: Person, action: str) -> str | None:
+    """Make, replace ("the old link stops working") or remove the secret calendar link's token."""
+    settings = _stored(person)
+    settings.calendar_token = secrets.token_urlsafe(24) if action in ("create", "rotate") else None
+    db.session.commit()
+    return settings.calendar_token
+
+
+def person_for_calendar(token: str) -> Person | None:
+    settings = db.session.scalar(select(ReminderSettings).where(ReminderSettings.calendar_token == token))
+    return settings.person if settings else None
+
+
+def inbox(person: Person, limit: int = 50) -> list[InboxMessage]:
+    return list(db.session.scalars(
+        select(InboxMessage).where(InboxMessage.person_id == person.id)
+        .order_by(InboxMessage.created_at.desc(), InboxMessage.id.desc()).limit(limit)
+    ))  # fmt: skip
+
+
+def unread_counts(account_id: int) -> dict[int, int]:
+    """Unread inbox messages per person of the account, in one query (for the page header)."""
+    rows = db.session.execute(
+        select(InboxMessage.person_id, func.count()).join(Person, Person.id == InboxMessage.person_id)
+        .where(Person.account_id == account_id, InboxMessage.read_at.is_(None)).group_by(InboxMessage.person_id)
+    )  # fmt: skip
+    return dict(rows.all())
+
+
+def mark_read(person: Person, now: dt.datetime) -> None:
+    for message in db.session.scalars(
+        select(InboxMessage).where(InboxMessage.person_id == person.id, InboxMessage.read_at.is_(None))
+    ):
+        message.read_at = now
+    db.session.commit()
+
+
+def snooze_options(slot: DoseSlot | None, now: dt.datetime) -> list[int]:
+    """The snoozes that end before the dose's window closes (none once it is taken or closed)."""
+    if slot is None or slot.paused or slot.closes_at <= now or _taken(slot):
+        return []
+    return [m for m in SNOOZE_MINUTES if now + dt.timedelta(minutes=m) < slot.closes_at]
+
+
+def snooze(person: Person, message_id: int, minutes: int, now: dt.datetime) -> dt.datetime:
+    """Remind again in `minutes` (inbox, and push if on); never past the window's close. Returns when."""
+    message = db.session.get(InboxMessage, message_id)
+    if message is None or message.person_id != person.id or message.slot_id is None:
+        raise ReminderError("not_found")
+    slot = db.session.get(DoseSlot, message.slot_id)
+    if minutes not in snooze_options(slot, now):
+        raise ReminderError("snooze_too_late")
+    send_at = now + dt.timedelta(minutes=minutes)
+    settings = outbox.settings_for(person.id)
+    for channel in outbox.channels(settings, subscription_count(person) > 0):
+        if channel == EMAIL:
+            continue  # an email a few minutes later is noise; the inbox and the phone carry snoozes
+        row = db.session.scalar(select(Reminder).where(Reminder.slot_id == slot.id, Reminder.kind == SNOOZE,
+                                                       Reminder.channel == channel))  # fmt: skip
+        if row is None:
+            row = Reminder(person_id=person.id, slot_id=slot.id, occasion=f"slot:{slot.id}", kind=SNOOZE,
+                           channel=channel, attempts=0, last_error="")  # fmt: skip
+            db.session.add(row)
+        elif row.state != PENDING:  # snoozed again: the message it sent stays, and no longer names the row
+            db.session.execute(update(InboxMessage).where(InboxMessage.reminder_id == row.id).values(reminder_id=None))
+        row.planned_at = row.send_at = send_at
+        row.expires_at, row.state, row.sent_at, row.attempts = slot.closes_at, PENDING, None, 0
+    message.read_at = message.read_at or now
+    db.session.commit()
+    return send_at
+
+
+def _taken(slot: DoseSlot) -> bool:
+    applied = select(Application.id).where(Application.counts_for_slot_id == slot.id)
+    skipped = select(Skip.id).where(Skip.slot_id == slot.id, Skip.voided_at.is_(None))
+    return db.session.scalar(applied.union_all(skipped).limit(1)) is not None
+
+
+def _stored(person: Person) -> ReminderSettings:
+    settings = db.session.get(ReminderSettings, person.id)
+    if settings is None:
+        settings = outbox.settings_for(person.id)
+        db.session.add(settings)
+    return settings

@@ -1,0 +1,101 @@
+"""The scheduler process: APScheduler runs three jobs; the database decides what each one does.
+
+- sweep, every 30 seconds: send what is due (app.reminders.sweep);
+- horizon, daily and at start: slots and their reminders 14 days ahead;
+- clean-up, daily: forget finished outbox rows after a while.
+
+This module is the process's edge, like a view is a request's: it reads the clock and passes
+`now` down. `flask scheduler` runs it alone; `make run` hosts it in its single server process.
+"""
+
+import datetime as dt
+import logging
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask, url_for
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import delete, func, select
+
+from app.extensions import db
+from app.models import DoseSlot, Reminder
+from app.models.reminders import PENDING
+from app.patients.plans import extend_horizon
+from app.reminders import email, outbox
+from app.reminders.push import PushSender, load_vapid
+from app.reminders.sweep import Channels, sweep
+
+log = logging.getLogger(__name__)
+SWEEP_SECONDS = 30
+KEEP_FINISHED = dt.timedelta(days=30)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def action_signer(app: Flask) -> URLSafeTimedSerializer:
+    """Signs the token a notification's "Applied" / "Skip" buttons post back."""
+    return URLSafeTimedSerializer(app.secret_key, salt="reminder-action")
+
+
+def make_channels(app: Flask, push: PushSender | None = None) -> Channels:
+    signer = action_signer(app)
+    if push is None and app.config.get("PUSH_ENABLED", True):
+        push = PushSender(load_vapid(app.instance_path), app.config["VAPID_SUBJECT"])
+    return Channels(
+        links=lambda endpoint, person_id: url_for(endpoint, person_id=person_id, _external=True),
+        sign=lambda person_id, slot_id: signer.dumps({"p": person_id, "s": slot_id}),
+        push=push, email=email.send_reminder,
+    )  # fmt: skip
+
+
+def run_sweep(app: Flask, now: dt.datetime, channels: Channels | None = None):
+    # A request context for url_for: links are built from PUBLIC_BASE_URL, never from a Host header.
+    with app.test_request_context(base_url=app.config["PUBLIC_BASE_URL"]):
+        counts = sweep(now, channels or make_channels(app))
+        db.session.remove()
+    if counts:
+        log.info("sweep at %s: %s", now.isoformat(), dict(counts))
+    return counts
+
+
+def run_horizon(app: Flask, now: dt.datetime) -> tuple[int, int]:
+    """Slots 14 days ahead for every current plan, then the reminders they lack."""
+    with app.app_context():
+        newest = db.session.scalar(select(func.max(DoseSlot.id))) or 0
+        slots = extend_horizon(now)
+        reminders = outbox.plan_people(outbox.people_with_plans(), now, new_slots_after=newest)
+        db.session.commit()
+        db.session.remove()
+    log.info("horizon at %s: %d slots, %d reminders", now.isoformat(), slots, reminders)
+    return slots, reminders
+
+
+def run_cleanup(app: Flask, now: dt.datetime) -> int:
+    with app.app_context():
+        gone = db.session.execute(
+            delete(Reminder).where(Reminder.state != PENDING, Reminder.expires_at < now - KEEP_FINISHED)
+        ).rowcount  # fmt: skip
+        db.session.commit()
+        db.session.remove()
+    return gone
+
+
+def build(app: Flask, background: bool = False):
+    """The APScheduler with the three jobs; each job reads the clock when it runs."""
+    scheduler = (BackgroundScheduler if background else BlockingScheduler)(timezone="UTC")
+    channels = None
+
+    def sweep_job():
+        nonlocal channels
+        channels = channels or make_channels(app)
+        run_sweep(app, utcnow(), channels)
+
+    common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+    scheduler.add_job(lambda: run_horizon(app, utcnow()), "cron", hour=0, minute=5, id="horizon",
+                      next_run_time=utcnow(), **common)  # fmt: skip
+    scheduler.add_job(sweep_job, "interval", seconds=SWEEP_SECONDS, id="sweep",
+                      next_run_time=utcnow() + dt.timedelta(seconds=1), **common)  # fmt: skip
+    scheduler.add_job(lambda: run_cleanup(app, utcnow()), "cron", hour=3, minute=30, id="cleanup", **common)
+    return scheduler
