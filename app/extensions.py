@@ -5,8 +5,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import Table, event
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -35,15 +34,6 @@ def configure_sqlite(engine) -> None:
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
-
-
-def insert_new_rows(table: Table, rows: list[dict], chunk: int = 2000) -> int:
-    """Insert the rows whose unique keys are free; a row that exists is left as it is. Returns how many
-    were new. Two processes doing this at once add each row once."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).on_conflict_do_nothing().returning(table.c.id)
-    connection = db.session.connection()
-    return sum(len(connection.execute(statement, rows[i : i + chunk]).all()) for i in range(0, len(rows), chunk))
 
 
 login_manager = LoginManager()

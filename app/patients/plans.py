@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select
 
 from app.dosing.schedule import DEFAULT_EARLY_MINUTES, check_rule, default_cutoff_minutes, make_slots
-from app.extensions import db, insert_new_rows
+from app.extensions import db
 from app.models import Application, DoseSlot, Person, Plan, PlanEvent
+from app.models.bulk import insert_new_values, stored
 from app.models.plans import ACTIVE, PAUSED, STOPPED
 from app.reminders import outbox
 
@@ -114,33 +115,39 @@ def refresh_slots(person: Person, now: dt.datetime) -> None:
     outbox.replan(person, now)
 
 
+SLOT_COLUMNS = ["person_id", "plan_id", "local_date", "local_time", "scheduled_at", "opens_at", "closes_at", "paused"]
+
+
 def extend_horizon(now: dt.datetime) -> int:
     """The daily job: add the slots each current plan lacks up to the horizon, in bulk; returns how many.
 
     Only days after a person's last slot are added, so slots already made (and past ones) never change.
+    People who share a zone, times and rule get the same slots, so each set is worked out once.
     """
     last_day = select(DoseSlot.person_id, func.max(DoseSlot.local_date).label("day"), func.max(DoseSlot.closes_at)
                       .label("closes")).group_by(DoseSlot.person_id).subquery()  # fmt: skip
     plans = db.session.execute(
-        select(Plan, Person.timezone, last_day.c.day, last_day.c.closes)
+        select(Plan.id, Plan.person_id, Plan.times, Plan.start_date, Plan.status, Plan.early_minutes,
+               Plan.cutoff_minutes, Person.timezone, last_day.c.day, last_day.c.closes)
         .join(Person, Person.id == Plan.person_id)
         .outerjoin(last_day, last_day.c.person_id == Plan.person_id)
         .where(Plan.status != STOPPED)
     )  # fmt: skip
-    rows = []
-    for plan, timezone, day, closes in plans:
-        tz = ZoneInfo(timezone)
-        today = now.astimezone(tz).date()
-        first_day = max(plan.start_date, today, day + dt.timedelta(days=1) if day else today)
-        for slot in make_slots(parse_times(plan), tz, first_day, today + dt.timedelta(days=HORIZON_DAYS),
-                               plan.early_minutes, plan.cutoff_minutes):  # fmt: skip
-            if slot.closes > now and (closes is None or slot.opens >= closes):
-                rows.append({
-                    "person_id": plan.person_id, "plan_id": plan.id, "local_date": slot.local_date,
-                    "local_time": slot.local_time.strftime("%H:%M"), "scheduled_at": slot.scheduled,
-                    "opens_at": slot.opens, "closes_at": slot.closes, "paused": plan.status == PAUSED,
-                })  # fmt: skip
-    return insert_new_rows(DoseSlot.__table__, rows)  # a second scheduler's horizon adds nothing twice
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    shared, rows = {}, []
+    for plan_id, person_id, times, start, status, early, cutoff, timezone, day, closes in plans:
+        today = now.astimezone(ZoneInfo(timezone)).date()
+        first_day = max(start, today, day + dt.timedelta(days=1) if day else today)
+        key = (timezone, tuple(times), early, cutoff, first_day, today)
+        if key not in shared:
+            made = make_slots([dt.time.fromisoformat(t) for t in times], ZoneInfo(timezone), first_day,
+                              today + dt.timedelta(days=HORIZON_DAYS), early, cutoff)  # fmt: skip
+            shared[key] = [(s.opens, tuple(stored(v, postgres) for v in (s.local_date, s.local_time.strftime("%H:%M"),
+                            s.scheduled, s.opens, s.closes))) for s in made if s.closes > now]  # fmt: skip
+        paused = status == PAUSED
+        rows += [(person_id, plan_id, *values, paused) for opens, values in shared[key]
+                 if closes is None or opens >= closes]  # fmt: skip
+    return insert_new_values(DoseSlot.__table__, SLOT_COLUMNS, rows)  # a second scheduler's adds nothing twice
 
 
 def _has_counted_application(slot: DoseSlot) -> bool:

@@ -9,24 +9,45 @@ import datetime as dt
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import (
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 
-from app.extensions import db, insert_new_rows
+from app.extensions import db
 from app.models import DoseSlot, Person, Plan, PushSubscription, Reminder, ReminderSettings
+from app.models.bulk import dialect_name, insert_new
 from app.models.plans import ACTIVE, STOPPED
 from app.models.reminders import DUE, EMAIL, INBOX, MISSED, PENDING, POEM, PUSH, REVIEW, SNOOZE
+from app.models.types import UTCDateTime
 
 REVIEW_AT = dt.time(9, 0)  # local time of the review and POEM prompts
 POEM_AT = dt.time(18, 0)
 PROMPT_LASTS = dt.timedelta(hours=12)
+DEFAULT_MISSED = 60  # minutes after the dose time
 CHUNK = 500  # people per query, well under every database's parameter limit
 
 
 def settings_for(person_id: int) -> ReminderSettings:
     """The person's settings, or the defaults (not stored) if they never changed them."""
-    settings = db.session.get(ReminderSettings, person_id)
-    return settings or ReminderSettings(person_id=person_id, push=False, email=False, missed_after_minutes=60,
-                                        poem_weekday=6, review=True)  # fmt: skip
+    return db.session.get(ReminderSettings, person_id) or default_settings(person_id)
+
+
+def default_settings(person_id: int) -> ReminderSettings:
+    return ReminderSettings(person_id=person_id, push=False, email=False, missed_after_minutes=DEFAULT_MISSED,
+                            poem_weekday=6, review=True)  # fmt: skip
 
 
 def channels(settings: ReminderSettings, has_push: bool) -> list[str]:
@@ -34,45 +55,70 @@ def channels(settings: ReminderSettings, has_push: bool) -> list[str]:
     return [INBOX] + ([PUSH] if settings.push and has_push else []) + ([EMAIL] if settings.email else [])
 
 
-def slot_rows(slot, settings: ReminderSettings, chosen: list[str], now: dt.datetime) -> list[dict]:
-    """The `due` and `missed` rows of one slot, for the times still ahead of now."""
-    times = {DUE: slot.scheduled_at, MISSED: slot.scheduled_at + dt.timedelta(minutes=settings.missed_after_minutes)}
-    return [
-        _row(slot.person_id, kind, channel, send_at, slot.closes_at, slot_id=slot.id, occasion=f"slot:{slot.id}")
-        for kind, send_at in times.items()
-        if now < send_at < slot.closes_at
-        for channel in chosen
-    ]
-
-
-def plan_people(person_ids: Iterable[int], now: dt.datetime, new_slots_after: int = 0) -> int:
-    """Add the missing rows for these people's slots ahead (only slots with id > new_slots_after),
-    their next review and POEM prompts; returns how many rows were new."""
-    added = 0
+def plan_people(person_ids: Iterable[int], now: dt.datetime) -> int:
+    """Add the missing rows for these people's slots ahead and their next prompts; how many were new."""
     ids = list(person_ids)
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    return sum(plan_slots(now, person_ids=ids[i : i + CHUNK]) for i in range(0, len(ids), CHUNK)) + plan_prompts(
+        ids, now
+    )
+
+
+def plan_slots(now: dt.datetime, *, person_ids: list[int] | None = None, after_id: int = 0) -> int:
+    """The `due` and `missed` rows of every open, unpaused slot (of these people, or with an id above
+    after_id) on each channel its person chose, for the times still ahead: one INSERT ... SELECT, so
+    the horizon's millions of rows never pass through Python. Returns how many were new."""
+    slot, chosen = DoseSlot.__table__, ReminderSettings.__table__
+    kinds = union_all(select(literal(DUE).label("kind")), select(literal(MISSED))).subquery()
+    ways = union_all(*(select(literal(c).label("channel")) for c in (INBOX, PUSH, EMAIL))).subquery()
+    missed_at = _plus_minutes(slot.c.scheduled_at, func.coalesce(chosen.c.missed_after_minutes, DEFAULT_MISSED))
+    send_at = case((kinds.c.kind == DUE, slot.c.scheduled_at), else_=missed_at)
+    pushable = exists().where(PushSubscription.person_id == slot.c.person_id)
+    wanted = or_(ways.c.channel == INBOX, and_(ways.c.channel == PUSH, chosen.c.push.is_(True), pushable),
+                 and_(ways.c.channel == EMAIL, chosen.c.email.is_(True)))  # fmt: skip
+    occasion = (literal("slot:") + cast(slot.c.id, String)).label("occasion")
+    every = slot.outerjoin(chosen, chosen.c.person_id == slot.c.person_id).join(kinds, true()).join(ways, true())
+    rows = (
+        select(slot.c.person_id, slot.c.id.label("slot_id"), occasion, kinds.c.kind, ways.c.channel,
+               send_at.label("planned_at"), slot.c.closes_at.label("expires_at"))
+        .select_from(every)
+        .where(slot.c.paused.is_(False), slot.c.closes_at > now, slot.c.id > after_id, wanted,
+               slot.c.person_id.in_(person_ids) if person_ids is not None else true())
+    ).subquery()  # fmt: skip
+    ahead = select(rows.c.person_id, rows.c.slot_id, rows.c.occasion, rows.c.kind, rows.c.channel, rows.c.planned_at,
+                   rows.c.planned_at, rows.c.expires_at, literal(PENDING), literal(0), literal("")).where(
+        rows.c.planned_at > now, rows.c.planned_at < rows.c.expires_at)  # fmt: skip
+    columns = ["person_id", "slot_id", "occasion", "kind", "channel", "planned_at", "send_at", "expires_at", "state",
+               "attempts", "last_error"]  # fmt: skip
+    dialect = postgresql if dialect_name() == "postgresql" else sqlite
+    statement = dialect.insert(Reminder.__table__).from_select(columns, ahead).on_conflict_do_nothing()
+    return db.session.connection().execution_options(preserve_rowcount=True).execute(statement).rowcount
+
+
+def _plus_minutes(instant, minutes):
+    if dialect_name() == "postgresql":
+        return instant + func.make_interval(0, 0, 0, 0, 0, minutes)
+    # SQLite keeps instants as text; slot times are whole minutes, so the fraction is always zero.
+    return type_coerce(func.strftime("%Y-%m-%d %H:%M:%S.000000", instant, "+" + cast(minutes, String) + " minutes"),
+                       UTCDateTime)  # fmt: skip
+
+
+def plan_prompts(person_ids: list[int], now: dt.datetime) -> int:
+    """Each person's next review and POEM prompts, on their channels; how many rows were new."""
+    added = 0
+    for start in range(0, len(person_ids), CHUNK):
+        chunk = person_ids[start : start + CHUNK]
         settings = {s.person_id: s for s in db.session.scalars(
             select(ReminderSettings).where(ReminderSettings.person_id.in_(chunk)))}  # fmt: skip
         pushable = set(db.session.scalars(
             select(PushSubscription.person_id).where(PushSubscription.person_id.in_(chunk))))  # fmt: skip
         rows = []
-        slots = db.session.execute(
-            select(DoseSlot.id, DoseSlot.person_id, DoseSlot.scheduled_at, DoseSlot.closes_at).where(
-                DoseSlot.person_id.in_(chunk), DoseSlot.id > new_slots_after, DoseSlot.closes_at > now,
-                DoseSlot.paused.is_(False),
-            )
-        )  # fmt: skip
-        for slot in slots:
-            chosen = settings.get(slot.person_id) or settings_for(slot.person_id)
-            rows += slot_rows(slot, chosen, channels(chosen, slot.person_id in pushable), now)
         for person, plan in db.session.execute(
             select(Person, Plan).join(Plan, Plan.person_id == Person.id)
             .where(Person.id.in_(chunk), Plan.status == ACTIVE)
         ):  # fmt: skip
-            chosen = settings.get(person.id) or settings_for(person.id)
+            chosen = settings.get(person.id) or default_settings(person.id)
             rows += prompt_rows(person, plan, chosen, channels(chosen, person.id in pushable), now)
-        added += insert_new_rows(Reminder.__table__, rows)
+        added += insert_new(Reminder.__table__, rows)
     return added
 
 

@@ -65,7 +65,7 @@ def run_horizon(app: Flask, now: dt.datetime) -> tuple[int, int]:
     with app.app_context():
         newest = db.session.scalar(select(func.max(DoseSlot.id))) or 0
         slots = extend_horizon(now)
-        reminders = outbox.plan_people(outbox.people_with_plans(), now, new_slots_after=newest)
+        reminders = outbox.plan_slots(now, after_id=newest) + outbox.plan_prompts(outbox.people_with_plans(), now)
         db.session.commit()
         db.session.remove()
     log.info("horizon at %s: %d slots, %d reminders", now.isoformat(), slots, reminders)

@@ -12,6 +12,7 @@ its row's mark, so it is exactly once.
 import datetime as dt
 import logging
 from collections import Counter, defaultdict
+from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -19,7 +20,17 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import Application, DoseSlot, InboxMessage, Person, PushSubscription, Reminder, ReminderSettings, Skip
+from app.models import (
+    Account,
+    Application,
+    DoseSlot,
+    InboxMessage,
+    Person,
+    PushSubscription,
+    Reminder,
+    ReminderSettings,
+    Skip,
+)
 from app.models.reminders import EMAIL, EXPIRED, FAILED, INBOX, PENDING, PUSH, SENT
 from app.reminders import messages
 from app.reminders.message import ReminderMessage
@@ -28,6 +39,9 @@ log = logging.getLogger(__name__)
 BACKOFF_FIRST, BACKOFF_MAX = dt.timedelta(seconds=30), dt.timedelta(minutes=15)
 # A batch of 50 rows, each a push with a 10 s timeout, ends well inside the lease.
 BATCH, LEASE = 50, dt.timedelta(minutes=15)
+# Pushes in flight at once: a push service answers in tens of milliseconds, so one at a time would
+# cap a sweep at a few dozen a second. A process killed mid-sweep repeats at most these.
+PUSH_WORKERS = 8
 
 
 @dataclass
@@ -43,14 +57,15 @@ class Channels:
 def sweep(now: dt.datetime, channels: Channels, batch: int = BATCH) -> Counter:
     """Send every reminder due at `now`; returns how many rows ended in each state."""
     counts = Counter()
-    expired = db.session.execute(
-        update(Reminder).where(Reminder.state == PENDING, Reminder.expires_at <= now).values(state=EXPIRED)
-    ).rowcount  # fmt: skip
+    # No pending row is ever due later than a lease after its expiry, so the pending index finds them.
+    stale = (Reminder.state == PENDING, Reminder.send_at <= now + LEASE, Reminder.expires_at <= now)
+    expired = db.session.execute(update(Reminder).where(*stale).values(state=EXPIRED)).rowcount
     db.session.commit()
     counts[EXPIRED] += expired
-    while rows := claim(now, batch):
-        counts.update(handle(rows, now, channels))
-        db.session.commit()
+    with ThreadPoolExecutor(PUSH_WORKERS, thread_name_prefix="push") as pool:
+        while rows := claim(now, batch):
+            counts.update(handle(rows, now, channels, pool))
+            db.session.commit()
     return counts
 
 
@@ -69,36 +84,67 @@ def claim(now: dt.datetime, limit: int) -> list[Reminder]:
     return rows
 
 
-def handle(rows: list[Reminder], now: dt.datetime, channels: Channels) -> Counter:
+@dataclass
+class Batch:
+    """What a batch of claimed rows needs to know, read in a few queries."""
+
+    slots: dict
+    taken: set
+    newest: dict
+    people: dict
+    settings: dict
+    subscriptions: dict
+    missed_before: dict
+
+
+def load(rows: list[Reminder], now: dt.datetime) -> Batch:
     slot_ids = {r.slot_id for r in rows if r.slot_id}
     slots = {s.id: s for s in db.session.scalars(select(DoseSlot).where(DoseSlot.id.in_(slot_ids)))}
     taken = _taken(slot_ids)
-    newest = _newest(slot_ids, now)
     person_ids = {r.person_id for r in rows}
-    people = {p.id: p for p in db.session.scalars(
-        select(Person).options(joinedload(Person.account)).where(Person.id.in_(person_ids)))}  # fmt: skip
+    people = {p.id: p for p in db.session.scalars(  # with their accounts' people: a message names whose dose
+        select(Person).options(joinedload(Person.account).selectinload(Account.people)).where(Person.id.in_(person_ids))
+    )}  # fmt: skip
     settings = {s.person_id: s for s in db.session.scalars(
         select(ReminderSettings).where(ReminderSettings.person_id.in_(person_ids)))}  # fmt: skip
-    missed_before = _missed_before(list(slots.values()), taken, now)
-    outcome, handled = Counter(), set()
+    subscriptions = defaultdict(list)
+    for sub in db.session.scalars(select(PushSubscription).where(PushSubscription.person_id.in_(person_ids))):
+        subscriptions[sub.person_id].append(sub)
+    return Batch(slots, taken, _newest(slot_ids, now), people, settings, subscriptions,
+                 _missed_before(list(slots.values()), taken, now))  # fmt: skip
+
+
+def handle(rows: list[Reminder], now: dt.datetime, channels: Channels, pool: Executor) -> Counter:
+    """Check each claimed row against the rule and send it; pushes go out on the pool, all else here."""
+    batch = load(rows, now)
+    outcome, handled, in_flight = Counter(), set(), {}
     for row in rows:
-        person, slot = people[row.person_id], slots.get(row.slot_id)
-        if slot is not None and (slot.id in taken or slot.paused or slot.closes_at <= now
-                                 or row.planned_at < newest[slot.id, row.channel]
+        person, slot = batch.people[row.person_id], batch.slots.get(row.slot_id)
+        if slot is not None and (slot.id in batch.taken or slot.paused or slot.closes_at <= now
+                                 or row.planned_at < batch.newest[slot.id, row.channel]
                                  or (slot.id, row.channel) in handled):  # fmt: skip
             # Taken, paused, closed, or a newer reminder for this dose is current: at most one goes out.
             row.state = EXPIRED
-        elif (quiet_end := _quiet_until(person, settings.get(person.id), now)) is not None:
+        elif (quiet_end := _quiet_until(person, batch.settings.get(person.id), now)) is not None:
             if quiet_end < row.expires_at:
                 row.send_at = quiet_end
                 continue
             row.state = EXPIRED
         else:
-            message = _message(row, person, slot, missed_before.get(row.slot_id), channels)
-            _deliver(row, person, message, now, channels)
+            message = _message(row, person, slot, batch.missed_before.get(row.slot_id), channels)
             handled.add((row.slot_id, row.channel))
+            row.attempts += 1
+            if row.channel == PUSH and channels.push is not None and batch.subscriptions[person.id]:
+                in_flight[pool.submit(_push, channels.push, batch.subscriptions[person.id], message, row, now)] = row
+                continue
+            _settle(row, _deliver(row, person, message, now, channels), now)
             if row.channel != INBOX:
                 db.session.commit()  # out of the process: mark it at once
+        outcome[row.state] += 1
+    for future in as_completed(in_flight):
+        row = in_flight[future]
+        _settle(row, _push_outcome(row, future), now)
+        db.session.commit()  # each push is marked as soon as it is out
         outcome[row.state] += 1
     return outcome
 
@@ -111,24 +157,27 @@ def _message(row, person, slot, missed_before, channels) -> ReminderMessage:
     )
 
 
-def _deliver(row: Reminder, person: Person, message: ReminderMessage, now: dt.datetime, channels: Channels) -> None:
-    row.attempts += 1
+def _deliver(row: Reminder, person: Person, message: ReminderMessage, now: dt.datetime, channels: Channels) -> str:
+    """Send on the inbox or by email (or find nothing to send a push with): "sent", "retry", ..."""
     try:
         if row.channel == INBOX:
             db.session.add(InboxMessage(
                 person_id=person.id, reminder_id=row.id, slot_id=row.slot_id, kind=row.kind, title=message.title,
                 body="\n".join(message.lines), created_at=now,
             ))  # fmt: skip
-            result = SENT
-        elif row.channel == PUSH:
-            result = _push(row, person, message, now, channels.push)
-        elif row.channel == EMAIL:
-            result = _email(person, message, channels)
-        else:
-            result = FAILED
+            return SENT
+        if row.channel == PUSH:  # no sender (retry later) or no subscription left (nothing to send to)
+            return "retry" if channels.push is None else EXPIRED
+        if row.channel == EMAIL:
+            return _email(person, message, channels)
+        return FAILED
     except Exception:  # a channel's bug must not stop the other reminders
         log.exception("reminder %s failed on %s", row.id, row.channel)
-        result = "retry"
+        return "retry"
+
+
+def _settle(row: Reminder, result: str, now: dt.datetime) -> None:
+    """Mark the row; a failure worth retrying is tried again later, backing off, until it expires."""
     if result == "retry":
         delay = min(BACKOFF_FIRST * 2 ** (row.attempts - 1), BACKOFF_MAX)
         if now + delay < row.expires_at:
@@ -139,23 +188,27 @@ def _deliver(row: Reminder, person: Person, message: ReminderMessage, now: dt.da
     row.sent_at = now if result == SENT else None
 
 
-def _push(row: Reminder, person: Person, message: ReminderMessage, now: dt.datetime, sender) -> str:
-    subscriptions = db.session.scalars(select(PushSubscription).where(PushSubscription.person_id == person.id)).all()
-    if sender is None:
-        return "retry"
-    if not subscriptions:
-        return EXPIRED
+def _push(sender, subscriptions: list[PushSubscription], message: ReminderMessage, row: Reminder, now: dt.datetime):
+    """On a pool thread, no database: post to each of the person's browsers. [(subscription, PushResult)]"""
     ttl = max(int((row.expires_at - now).total_seconds()), 0)
-    results = []
-    for sub in subscriptions:
-        info = {"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}}
-        result = sender.send(info, message.payload(), ttl=ttl, topic=message.topic)
+    payload = message.payload()
+    return [(sub, sender.send({"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}}, payload,
+                              ttl=ttl, topic=message.topic)) for sub in subscriptions]  # fmt: skip
+
+
+def _push_outcome(row: Reminder, future) -> str:
+    try:
+        results = future.result()
+    except Exception:
+        log.exception("reminder %s failed on push", row.id)
+        return "retry"
+    for sub, result in results:
         if result.outcome == "gone":
             db.session.delete(sub)
-        results.append(result.outcome)
-    if "sent" in results:
+    outcomes = {result.outcome for _, result in results}
+    if "sent" in outcomes:
         return SENT
-    return "retry" if "retry" in results else FAILED
+    return "retry" if "retry" in outcomes else FAILED
 
 
 def _email(person: Person, message: ReminderMessage, channels: Channels) -> str:

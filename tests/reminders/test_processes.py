@@ -24,6 +24,7 @@ from app.models import DoseSlot, InboxMessage, Person, PushSubscription, Reminde
 from app.models.reminders import INBOX, PUSH, SENT
 from app.patients.doses import record_application
 from app.reminders.push import push_topic
+from app.reminders.sweep import PUSH_WORKERS
 from tests.reminders.processes import (
     ROOT,
     Driver,
@@ -195,7 +196,9 @@ def test_a_scheduler_killed_mid_sweep_sends_every_reminder_and_repeats_only_push
     assert repeats <= sum((kill.unmarked for kill in kills), Counter())
     report = f"{len(kills)} kills ({'; '.join(map(str, kills))}); {repeats.total()} pushes sent twice"
     print(report)
-    assert repeats.total() <= len(kills), report  # at most the one push in flight at each kill
+    # At most the pushes in flight at each kill: one per push worker. On the phone the copy replaces
+    # the first notification (same tag), so the patient still sees one.
+    assert repeats.total() <= PUSH_WORKERS * len(kills), report
 
 
 # --- 2. six hours down ---------------------------------------------------------------------------------

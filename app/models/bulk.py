@@ -1,0 +1,54 @@
+"""Adding many rows at once, where a row that exists already (same unique key) is left as it is.
+
+Two processes doing this at once add each row once. `insert_new` takes dicts and goes through
+SQLAlchemy's types; `insert_new_values` takes tuples already in the database's own form (see
+`stored`) and hands them to the driver, for the horizon's millions of rows.
+"""
+
+import datetime as dt
+
+from sqlalchemy import Boolean, Date, Integer, String, Table
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.extensions import db
+from app.models.types import UTCDateTime
+
+PG_ARRAY_TYPES = {UTCDateTime: "timestamptz", Date: "date", Integer: "int", String: "text", Boolean: "bool"}
+
+
+def dialect_name() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def insert_new(table: Table, rows: list[dict], chunk: int = 2000) -> int:
+    """Insert the rows whose unique keys are free; returns how many were new."""
+    dialect = postgresql if dialect_name() == "postgresql" else sqlite
+    statement = dialect.insert(table).on_conflict_do_nothing().returning(table.c.id)
+    connection = db.session.connection()
+    return sum(len(connection.execute(statement, rows[i : i + chunk]).all()) for i in range(0, len(rows), chunk))
+
+
+def stored(value, postgres: bool):
+    """A value as the driver takes it: SQLite keeps instants as naive UTC text, as SQLAlchemy writes them."""
+    if postgres or not isinstance(value, dt.date):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value.isoformat()
+
+
+def insert_new_values(table: Table, columns: list[str], rows: list[tuple], chunk: int = 50_000) -> int:
+    """Like insert_new, for tuples made with `stored`; returns how many were new."""
+    names = ", ".join(columns)
+    connection = db.session.connection().execution_options(preserve_rowcount=True)
+    if dialect_name() != "postgresql":
+        sql = f"INSERT OR IGNORE INTO {table.name} ({names}) VALUES ({', '.join('?' * len(columns))})"
+        return sum(connection.exec_driver_sql(sql, rows[i : i + chunk]).rowcount for i in range(0, len(rows), chunk))
+    # One statement per chunk: the columns go as arrays and unnest makes them rows again.
+    types = [next(t for k, t in PG_ARRAY_TYPES.items() if isinstance(table.c[c].type, k)) for c in columns]
+    arrays = ", ".join(f"%s::{t}[]" for t in types)
+    sql = f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING"
+    added = 0
+    for i in range(0, len(rows), chunk):
+        added += connection.exec_driver_sql(sql, tuple(map(list, zip(*rows[i : i + chunk], strict=True)))).rowcount
+    return added
