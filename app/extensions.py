@@ -21,7 +21,7 @@ csrf = CSRFProtect()
 
 
 def configure_sqlite(engine) -> None:
-    """WAL mode, a busy timeout, foreign keys and NORMAL sync for every SQLite connection."""
+    """WAL mode, a busy timeout, NORMAL sync, and foreign keys checked, for every SQLite connection."""
     if engine.dialect.name != "sqlite":
         return
 
@@ -32,8 +32,12 @@ def configure_sqlite(engine) -> None:
         # In WAL mode NORMAL never corrupts the file; at worst the last commits before a power cut are lost.
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+    @event.listens_for(engine, "checkout")
+    def _checked(dbapi_connection, _record, _proxy):
+        # On at every checkout, so a bulk job that turned the checks off (app.models.bulk) never leaks that.
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
 login_manager = LoginManager()

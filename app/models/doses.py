@@ -13,13 +13,14 @@ class DoseSlot(db.Model):
     """A scheduled dose with its window, stored in UTC; past slots never change."""
 
     __tablename__ = "dose_slots"
+    # Every query names the person: the unique key is their index (no more, for the horizon's sake).
     __table_args__ = (UniqueConstraint("person_id", "scheduled_at"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
     local_date: Mapped[dt.date] = mapped_column(Date)
     local_time: Mapped[str] = mapped_column(String(5))
-    scheduled_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    scheduled_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     opens_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -6,7 +6,6 @@ planning twice, or from two processes at once, plans once.
 """
 
 import datetime as dt
-from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -28,8 +27,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.models import DoseSlot, Person, Plan, PushSubscription, Reminder, ReminderSettings
-from app.models.bulk import dialect_name, insert_new
-from app.models.plans import ACTIVE, STOPPED
+from app.models.bulk import dialect_name, insert_new_values, stored
+from app.models.plans import ACTIVE
 from app.models.reminders import DUE, EMAIL, INBOX, MISSED, PENDING, POEM, PUSH, REVIEW, SNOOZE
 from app.models.types import UTCDateTime
 
@@ -38,6 +37,8 @@ POEM_AT = dt.time(18, 0)
 PROMPT_LASTS = dt.timedelta(hours=12)
 DEFAULT_MISSED = 60  # minutes after the dose time
 CHUNK = 500  # people per query, well under every database's parameter limit
+PROMPT_COLUMNS = ["person_id", "occasion", "kind", "channel", "planned_at", "send_at", "expires_at", "state",
+                  "attempts", "last_error"]  # fmt: skip
 
 
 def settings_for(person_id: int) -> ReminderSettings:
@@ -50,17 +51,15 @@ def default_settings(person_id: int) -> ReminderSettings:
                             poem_weekday=6, review=True)  # fmt: skip
 
 
-def channels(settings: ReminderSettings, has_push: bool) -> list[str]:
-    """The in-app inbox always; Web Push and email when the person turned them on."""
-    return [INBOX] + ([PUSH] if settings.push and has_push else []) + ([EMAIL] if settings.email else [])
+def channels(push: bool, email: bool, has_push: bool) -> list[str]:
+    """The in-app inbox always; Web Push (if the person has a subscription) and email when turned on."""
+    return [INBOX] + ([PUSH] if push and has_push else []) + ([EMAIL] if email else [])
 
 
-def plan_people(person_ids: Iterable[int], now: dt.datetime) -> int:
+def plan_people(person_ids: list[int], now: dt.datetime) -> int:
     """Add the missing rows for these people's slots ahead and their next prompts; how many were new."""
-    ids = list(person_ids)
-    return sum(plan_slots(now, person_ids=ids[i : i + CHUNK]) for i in range(0, len(ids), CHUNK)) + plan_prompts(
-        ids, now
-    )
+    chunks = [person_ids[i : i + CHUNK] for i in range(0, len(person_ids), CHUNK)]
+    return sum(plan_slots(now, person_ids=chunk) + plan_prompts(now, person_ids=chunk) for chunk in chunks)
 
 
 def plan_slots(now: dt.datetime, *, person_ids: list[int] | None = None, after_id: int = 0) -> int:
@@ -102,42 +101,40 @@ def _plus_minutes(instant, minutes):
                        UTCDateTime)  # fmt: skip
 
 
-def plan_prompts(person_ids: list[int], now: dt.datetime) -> int:
-    """Each person's next review and POEM prompts, on their channels; how many rows were new."""
-    added = 0
-    for start in range(0, len(person_ids), CHUNK):
-        chunk = person_ids[start : start + CHUNK]
-        settings = {s.person_id: s for s in db.session.scalars(
-            select(ReminderSettings).where(ReminderSettings.person_id.in_(chunk)))}  # fmt: skip
-        pushable = set(db.session.scalars(
-            select(PushSubscription.person_id).where(PushSubscription.person_id.in_(chunk))))  # fmt: skip
-        rows = []
-        for person, plan in db.session.execute(
-            select(Person, Plan).join(Plan, Plan.person_id == Person.id)
-            .where(Person.id.in_(chunk), Plan.status == ACTIVE)
-        ):  # fmt: skip
-            chosen = settings.get(person.id) or default_settings(person.id)
-            rows += prompt_rows(person, plan, chosen, channels(chosen, person.id in pushable), now)
-        added += insert_new(Reminder.__table__, rows)
-    return added
+def plan_prompts(now: dt.datetime, *, person_ids: list[int] | None = None) -> int:
+    """Each person's (or these people's) next review and POEM prompts, on their channels; how many rows
+    were new. One query reads plain columns; a person who never saved settings has the defaults."""
+    chosen, pushable = ReminderSettings, exists().where(PushSubscription.person_id == Person.id)
+    people = db.session.execute(
+        select(Person.id, Person.timezone, Plan.id, Plan.review_date, chosen.push, chosen.email, chosen.review,
+               chosen.poem_weekday, pushable)
+        .join(Plan, Plan.person_id == Person.id)
+        .outerjoin(chosen, chosen.person_id == Person.id)
+        .where(Plan.status == ACTIVE, Person.id.in_(person_ids) if person_ids is not None else true())
+    )  # fmt: skip
+    postgres, rows, defaults = dialect_name() == "postgresql", [], default_settings(0)
+    for person_id, timezone, plan_id, review_date, push, email, review, poem_weekday, has_push in people:
+        if push is None:  # no settings row
+            push, email, review, poem_weekday = defaults.push, defaults.email, defaults.review, defaults.poem_weekday
+        ways = channels(push, email, has_push)
+        for kind, occasion, send_at in prompts(ZoneInfo(timezone), plan_id, review_date, review, poem_weekday, now):
+            values = [stored(v, postgres) for v in (send_at, send_at + PROMPT_LASTS)]
+            rows += [(person_id, occasion, kind, way, values[0], values[0], values[1], PENDING, 0, "") for way in ways]
+    return insert_new_values(Reminder.__table__, PROMPT_COLUMNS, rows)
 
 
-def prompt_rows(person: Person, plan: Plan, settings: ReminderSettings, chosen: list[str], now: dt.datetime):
-    """The review reminder (on the review date) and the next weekly POEM prompt, if still ahead."""
-    tz = ZoneInfo(person.timezone)
+def prompts(tz: ZoneInfo, plan_id: int, review_date: dt.date, review: bool, poem_weekday: int | None,
+            now: dt.datetime) -> list[tuple[str, str, dt.datetime]]:  # fmt: skip
+    """(kind, occasion, send time) of the review reminder (on the review date) and the next weekly POEM
+    prompt, where still ahead."""
     today = now.astimezone(tz).date()
-    prompts = []
-    if settings.review:
-        prompts.append((REVIEW, f"review:{plan.id}", plan.review_date, REVIEW_AT))
-    if settings.poem_weekday is not None:
-        poem_day = today + dt.timedelta(days=(settings.poem_weekday - today.weekday()) % 7)
-        prompts.append((POEM, f"poem:{poem_day.isoformat()}", poem_day, POEM_AT))
-    rows = []
-    for kind, occasion, day, at in prompts:
-        send_at = dt.datetime.combine(day, at, tz).astimezone(dt.UTC)
-        if send_at > now:
-            rows += [_row(person.id, kind, c, send_at, send_at + PROMPT_LASTS, occasion=occasion) for c in chosen]
-    return rows
+    wanted = [(REVIEW, f"review:{plan_id}", review_date, REVIEW_AT)] if review else []
+    if poem_weekday is not None:
+        poem_day = today + dt.timedelta(days=(poem_weekday - today.weekday()) % 7)
+        wanted.append((POEM, f"poem:{poem_day.isoformat()}", poem_day, POEM_AT))
+    instants = [(kind, occasion, dt.datetime.combine(day, at, tz).astimezone(dt.UTC))
+                for kind, occasion, day, at in wanted]  # fmt: skip
+    return [(kind, occasion, send_at) for kind, occasion, send_at in instants if send_at > now]
 
 
 def replan(person: Person, now: dt.datetime) -> None:
@@ -147,13 +144,3 @@ def replan(person: Person, now: dt.datetime) -> None:
         Reminder.person_id == person.id, Reminder.state == PENDING, Reminder.planned_at > now, Reminder.kind != SNOOZE,
     ))  # fmt: skip
     plan_people([person.id], now)
-
-
-def people_with_plans() -> list[int]:
-    return list(db.session.scalars(select(Plan.person_id).where(Plan.status != STOPPED).distinct()))
-
-
-def _row(person_id, kind, channel, send_at, expires_at, slot_id=None, occasion="") -> dict:
-    return {"person_id": person_id, "slot_id": slot_id, "occasion": occasion, "kind": kind, "channel": channel,
-            "planned_at": send_at, "send_at": send_at, "expires_at": expires_at, "state": PENDING, "attempts": 0,
-            "last_error": ""}  # fmt: skip

@@ -127,7 +127,7 @@ def snooze(person: Person, message_id: int, minutes: int, now: dt.datetime) -> d
         raise ReminderError("snooze_too_late")
     send_at = now + dt.timedelta(minutes=minutes)
     settings = outbox.settings_for(person.id)
-    for channel in outbox.channels(settings, subscription_count(person) > 0):
+    for channel in outbox.channels(settings.push, settings.email, subscription_count(person) > 0):
         if channel == EMAIL:
             continue  # an email a few minutes later is noise; the inbox and the phone carry snoozes
         row = db.session.scalar(select(Reminder).where(Reminder.slot_id == slot.id, Reminder.kind == SNOOZE,

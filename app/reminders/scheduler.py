@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, select
 
 from app.extensions import db
 from app.models import DoseSlot, Reminder
+from app.models.bulk import begin_bulk_write
 from app.models.reminders import PENDING
 from app.patients.plans import extend_horizon
 from app.reminders import email, outbox
@@ -63,9 +64,10 @@ def run_sweep(app: Flask, now: dt.datetime, channels: Channels | None = None):
 def run_horizon(app: Flask, now: dt.datetime) -> tuple[int, int]:
     """Slots 14 days ahead for every current plan, then the reminders they lack."""
     with app.app_context():
+        begin_bulk_write()
         newest = db.session.scalar(select(func.max(DoseSlot.id))) or 0
         slots = extend_horizon(now)
-        reminders = outbox.plan_slots(now, after_id=newest) + outbox.plan_prompts(outbox.people_with_plans(), now)
+        reminders = outbox.plan_slots(now, after_id=newest) + outbox.plan_prompts(now)
         db.session.commit()
         db.session.remove()
     log.info("horizon at %s: %d slots, %d reminders", now.isoformat(), slots, reminders)

@@ -2,17 +2,18 @@
 
 Claiming takes a batch of due rows (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so two schedulers take
 different rows; `BEGIN IMMEDIATE` on SQLite, one writer at a time), moves their send time a lease
-ahead and commits: no other sweep takes them while this one works. Each push or email is then marked
-and committed as soon as it is out, so a process killed mid-batch repeats at most the one delivery it
-had in flight (its Topic makes the copy replace the first); the rows it had not reached come back when
-the lease ends, while their windows are open. The in-app inbox is written in the same transaction as
-its row's mark, so it is exactly once.
+ahead and commits: no other sweep takes them while this one works. An email is marked and committed
+as soon as it is out; pushes go out several at a time and each group that comes back is marked in one
+commit, with never more than UNMARKED of them out and unmarked. So a process killed mid-batch repeats
+at most the one email and the UNMARKED pushes it had out (a push's Topic makes the copy replace the
+first on the device); the rows it had not reached come back when the lease ends, while their windows
+are open. The in-app inbox is written in the same transaction as its row's mark: exactly once.
 """
 
 import datetime as dt
 import logging
-from collections import Counter, defaultdict
-from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
+from collections import Counter, defaultdict, deque
+from concurrent.futures import FIRST_COMPLETED, Executor, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -37,11 +38,13 @@ from app.reminders.message import ReminderMessage
 
 log = logging.getLogger(__name__)
 BACKOFF_FIRST, BACKOFF_MAX = dt.timedelta(seconds=30), dt.timedelta(minutes=15)
-# A batch of 50 rows, each a push with a 10 s timeout, ends well inside the lease.
-BATCH, LEASE = 50, dt.timedelta(minutes=15)
+# A batch of 200 rows, each a push with a 10 s timeout, 8 at a time, ends well inside the lease.
+BATCH, LEASE = 200, dt.timedelta(minutes=15)
 # Pushes in flight at once: a push service answers in tens of milliseconds, so one at a time would
-# cap a sweep at a few dozen a second. A process killed mid-sweep repeats at most these.
+# cap a sweep at a few dozen a second.
 PUSH_WORKERS = 8
+# Pushes sent (or in flight) but not yet marked in the database: all a process killed mid-sweep repeats.
+UNMARKED = 2 * PUSH_WORKERS
 
 
 @dataclass
@@ -117,7 +120,7 @@ def load(rows: list[Reminder], now: dt.datetime) -> Batch:
 def handle(rows: list[Reminder], now: dt.datetime, channels: Channels, pool: Executor) -> Counter:
     """Check each claimed row against the rule and send it; pushes go out on the pool, all else here."""
     batch = load(rows, now)
-    outcome, handled, in_flight = Counter(), set(), {}
+    outcome, handled, pushes = Counter(), set(), []
     for row in rows:
         person, slot = batch.people[row.person_id], batch.slots.get(row.slot_id)
         if slot is not None and (slot.id in batch.taken or slot.paused or slot.closes_at <= now
@@ -135,17 +138,31 @@ def handle(rows: list[Reminder], now: dt.datetime, channels: Channels, pool: Exe
             handled.add((row.slot_id, row.channel))
             row.attempts += 1
             if row.channel == PUSH and channels.push is not None and batch.subscriptions[person.id]:
-                in_flight[pool.submit(_push, channels.push, batch.subscriptions[person.id], message, row, now)] = row
+                pushes.append((row, batch.subscriptions[person.id], message))
                 continue
             _settle(row, _deliver(row, person, message, now, channels), now)
             if row.channel != INBOX:
                 db.session.commit()  # out of the process: mark it at once
         outcome[row.state] += 1
-    for future in as_completed(in_flight):
-        row = in_flight[future]
-        _settle(row, _push_outcome(row, future), now)
-        db.session.commit()  # each push is marked as soon as it is out
-        outcome[row.state] += 1
+    db.session.commit()  # the inbox messages and the rows expired or held back
+    outcome.update(_send_pushes(pushes, now, channels.push, pool))
+    return outcome
+
+
+def _send_pushes(pushes: list, now: dt.datetime, sender, pool: Executor) -> Counter:
+    """Post the pushes on the pool, never more than UNMARKED out and not yet marked; each group that comes
+    back is marked in one commit. A process killed here repeats at most UNMARKED pushes."""
+    outcome, waiting, out = Counter(), deque(pushes), {}
+    while waiting or out:
+        while waiting and len(out) < UNMARKED:
+            row, subscriptions, message = waiting.popleft()
+            out[pool.submit(_push, sender, subscriptions, message, row, now)] = row
+        done, _ = wait(out, return_when=FIRST_COMPLETED)
+        for future in done:
+            row = out.pop(future)
+            _settle(row, _push_outcome(row, future), now)
+            outcome[row.state] += 1
+        db.session.commit()
     return outcome
 
 

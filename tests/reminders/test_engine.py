@@ -230,3 +230,14 @@ def test_the_clean_up_forgets_finished_rows_after_thirty_days_and_keeps_pending_
     assert db.session.scalar(finished) == 0
     assert db.session.scalar(db.select(db.func.count()).where(Reminder.state == "pending")) == pending_before
     assert sim.inbox() != []  # the inbox keeps its messages
+
+
+def test_after_the_horizon_every_connection_checks_foreign_keys_again(engine_app, make_patient, sim):
+    make_patient(at("2026-06-01T04:00"))
+    sim.horizon(at("2026-06-02T00:10"))  # on SQLite it turns the checks off for its own transaction
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the checks are only ever turned off on SQLite")
+    with engine_app.app_context():
+        for _ in range(3):  # whichever pooled connection comes next
+            assert db.session.execute(db.text("PRAGMA foreign_keys")).scalar() == 1
+            db.session.remove()
