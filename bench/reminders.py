@@ -134,21 +134,19 @@ def table_sizes() -> dict:
 
 def sweep_phase(app, args) -> dict:
     """One sweep at args.at with a real PushSender; per row sent, the time from the start to the commit
-    that marked it (seen through the session's flushes, whatever batches the engine commits in)."""
-    from sqlalchemy import event, inspect
+    that marked it (seen by wrapping the engine's `_mark`, whatever batches it commits in)."""
+    from sqlalchemy import event
     from sqlalchemy.orm import Session
 
-    from app.models import Reminder
-    from app.reminders import scheduler
+    from app.reminders import scheduler, sweep
     from app.reminders.push import PushSender, load_vapid
 
     channels = scheduler.make_channels(app, push=PushSender(load_vapid(args.instance), app.config["VAPID_SUBJECT"]))
-    marked, lateness = {}, {"inbox": [], "push": [], "email": []}
+    marked, lateness, mark = {}, {"inbox": [], "push": [], "email": []}, sweep._mark
 
-    def note(session, _context, _instances):
-        for row in session.dirty:
-            if isinstance(row, Reminder) and row.state == "sent" and inspect(row).attrs.state.history.has_changes():
-                marked[row.id] = row.channel
+    def noting_mark(rows):
+        marked.update((row.id, row.channel) for row in rows if row.state == "sent")
+        mark(rows)
 
     def stamp(_session):
         elapsed = time.perf_counter() - started
@@ -156,7 +154,7 @@ def sweep_phase(app, args) -> dict:
             lateness[channel].append(elapsed)
         marked.clear()
 
-    event.listen(Session, "before_flush", note)
+    sweep._mark = noting_mark
     event.listen(Session, "after_commit", stamp)
     started = time.perf_counter()
     counts = scheduler.run_sweep(app, dt.datetime.fromisoformat(args.at), channels)

