@@ -32,12 +32,14 @@ def configure_sqlite(engine) -> None:
         # In WAL mode NORMAL never corrupts the file; at worst the last commits before a power cut are lost.
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     @event.listens_for(engine, "checkout")
-    def _checked(dbapi_connection, _record, _proxy):
-        # On at every checkout, so a bulk job that turned the checks off (app.models.bulk) never leaks that.
-        dbapi_connection.execute("PRAGMA foreign_keys=ON")
+    def _checked(dbapi_connection, record, _proxy):
+        # A bulk job that turned the checks off (app.models.bulk) leaves a note: on again before reuse.
+        if record.info.pop("foreign_keys_off", False):
+            dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
 login_manager = LoginManager()

@@ -44,7 +44,7 @@ BATCH, LEASE = 200, dt.timedelta(minutes=15)
 # cap a sweep at a few dozen a second.
 PUSH_WORKERS = 8
 # Pushes sent (or in flight) but not yet marked in the database: all a process killed mid-sweep repeats.
-UNMARKED = 2 * PUSH_WORKERS
+UNMARKED = 4 * PUSH_WORKERS
 
 
 @dataclass
@@ -167,20 +167,24 @@ def handle(rows: list[Reminder], now: dt.datetime, channels: Channels, pool: Exe
 
 
 def _send_pushes(pushes: list, now: dt.datetime, sender, pool: Executor) -> Counter:
-    """Post the pushes on the pool, never more than UNMARKED out and not yet marked; each group that comes
-    back is marked in one commit. A process killed here repeats at most UNMARKED pushes."""
-    outcome, waiting, out = Counter(), deque(pushes), {}
+    """Post the pushes on the pool, never more than UNMARKED out or back and not yet marked; those that
+    come back are marked a group at a time, in one commit. A process killed here repeats at most
+    UNMARKED pushes."""
+    outcome, waiting, out, back = Counter(), deque(pushes), {}, []
     while waiting or out:
-        while waiting and len(out) < UNMARKED:
+        while waiting and len(out) + len(back) < UNMARKED:
             row, subscriptions, message = waiting.popleft()
             out[pool.submit(_push, sender, subscriptions, message, row, now)] = row
         done, _ = wait(out, return_when=FIRST_COMPLETED)
-        finished = [(out.pop(future), future) for future in done]
-        for row, future in finished:
+        for future in done:
+            row = out.pop(future)
             _settle(row, _push_outcome(row, future), now)
             outcome[row.state] += 1
-        _mark([row for row, _ in finished])
-        db.session.commit()
+            back.append(row)
+        if len(back) >= PUSH_WORKERS or not out:  # a group at a time: each commit costs the pool its turn
+            _mark(back)
+            db.session.commit()
+            back = []
     return outcome
 
 
