@@ -40,6 +40,7 @@ bench: setup-dev
 	cd bench && npm ci --no-audit --no-fund --silent || echo "bench: npm ci failed; Lighthouse will be skipped"
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/patients.py
+	$(BIN)/python bench/reminders.py --rounds 1
 
 ## make translations: extract UI strings and update every catalog (LOCALE=xx starts a new one)
 translations: $(VENV)/.runtime
