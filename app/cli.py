@@ -1,15 +1,24 @@
-"""Flask commands: `flask scheduler` runs the reminder engine."""
+"""Flask commands: `flask scheduler` runs the reminder engine; clinics, clinicians and the demo."""
 
 import datetime as dt
 
 import click
+import pyotp
 from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
 
+from app import accounts
+from app.clinics import staff
+from app.extensions import db
+from app.models import Account, Clinic, Clinician
 from app.reminders import scheduler
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(scheduler_command)
+    for command in (create_clinic_command, create_clinician_command, seed_demo_command, demo_code_command):
+        app.cli.add_command(command)
 
 
 @click.command("scheduler")
@@ -40,3 +49,65 @@ def parse_instant(text: str) -> dt.datetime:
     if instant.tzinfo is None:
         raise click.BadParameter("give the offset too, e.g. 2026-03-29T07:00:00Z", param_hint="--now")
     return instant.astimezone(dt.UTC)
+
+
+@click.command("create-clinic")
+@with_appcontext
+@click.option("--name", required=True, help="The clinic's name, as printed on leaflets.")
+@click.option("--phone", default="", help="The clinic's phone number, as printed on leaflets.")
+def create_clinic_command(name: str, phone: str) -> None:
+    """Create a clinic and print its join code."""
+    clinic = staff.create_clinic(name, phone, scheduler.utcnow())
+    click.echo(f"clinic {clinic.id}: {clinic.name}; join code {clinic.join_code}")
+
+
+@click.command("create-clinician")
+@with_appcontext
+@click.option("--clinic", "clinic_id", type=int, required=True, help="The clinic's id (create-clinic prints it).")
+@click.option("--email", required=True)
+@click.option("--name", required=True, help="The name patients see in their audit log.")
+@click.option("--admin", is_flag=True, help="May invite other clinicians.")
+@click.password_option(help="Asked for when not given.")
+def create_clinician_command(clinic_id: int, email: str, name: str, admin: bool, password: str) -> None:
+    """Create a clinician account; they enrol a TOTP authenticator at their first sign-in."""
+    clinic = db.session.get(Clinic, clinic_id)
+    if clinic is None:
+        raise click.BadParameter(f"no clinic {clinic_id}", param_hint="--clinic")
+    try:
+        clinician = staff.create_clinician(clinic, email, password, name, admin, scheduler.utcnow())
+    except accounts.WeakPassword:
+        raise click.BadParameter("too easy to guess: use at least 10 characters, a few unrelated words",
+                                 param_hint="--password") from None  # fmt: skip
+    except accounts.EmailTaken:
+        raise click.BadParameter("an account with this email exists", param_hint="--email") from None
+    click.echo(f"clinician {clinician.id} ({email}) at {clinic.name}{' (admin)' if admin else ''}")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Create the demo clinic, its clinician and 50 patients with 90 days of logs; print how to sign in."""
+    from app.clinics import demo  # the demo's generator loads only when asked for
+
+    try:
+        credentials = demo.seed_demo(scheduler.utcnow())
+    except demo.DemoExists:
+        raise click.ClickException("the demo clinic exists already: `flask demo-code` prints a sign-in code") from None
+    click.echo(f"""Demo clinic ready: {demo.DEMO_PATIENTS} patients with {demo.DEMO_DAYS} days of logs.
+Sign in at /account/login as the demo clinician:
+  email:     {credentials.email}
+  password:  {credentials.password}
+  TOTP key:  {credentials.totp_secret}  (add it to an authenticator app, or run `flask demo-code` for the current code)
+Patients join the clinic with the code {credentials.join_code}.""")
+
+
+@click.command("demo-code")
+@with_appcontext
+def demo_code_command() -> None:
+    """Print the demo clinician's current TOTP code (the demo clinic only), for trying the app without a phone."""
+    from app.clinics import demo
+
+    clinician = db.session.scalar(select(Clinician).join(Account).where(Account.email == demo.DEMO_EMAIL))
+    if clinician is None:
+        raise click.ClickException("no demo clinic: run `flask seed-demo` first")
+    click.echo(pyotp.TOTP(clinician.totp_secret).at(scheduler.utcnow()))

@@ -11,6 +11,7 @@ from app import create_app
 from app.config import TestingConfig
 from app.extensions import db
 from app.models import Account, LoginSession, Person
+from tests import smtp
 
 # Database tests run on SQLite, and on PostgreSQL too when TEST_DATABASE_URL names one.
 DATABASE_URLS = ["sqlite://"] + ([os.environ["TEST_DATABASE_URL"]] if os.environ.get("TEST_DATABASE_URL") else [])
@@ -128,3 +129,9 @@ def csrf_from(client, url) -> str:
     """The CSRF token of the form on the page at url, as a browser would send it."""
     soup = BeautifulSoup(client.get(url).get_data(as_text=True), "html.parser")
     return soup.find("input", attrs={"name": "csrf_token"})["value"]
+
+
+@pytest.fixture
+def inbox(app):
+    """A real SMTP server on 127.0.0.1 and a free port; the app sends its mail there."""
+    yield from smtp.serve(app)

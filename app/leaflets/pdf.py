@@ -27,6 +27,7 @@ class LeafletRequest:
     topics: tuple[str, ...]
     clinic_name: str = ""
     clinic_phone: str = ""
+    join_code: str = ""  # a clinic's code: the leaflet gets a QR code that opens /join/<code>
 
 
 def group_by_section(pages) -> list[tuple[str, list]]:

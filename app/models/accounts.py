@@ -44,6 +44,9 @@ class LoginSession(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     remember: Mapped[bool] = mapped_column(Boolean, default=False)
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Clinicians only: when this session passed the TOTP step, and its last request (for the idle timeout).
+    verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     account: Mapped[Account] = relationship()
 
 

@@ -68,6 +68,30 @@ def create_plan(person: Person, data: PlanInput, now: dt.datetime) -> Plan:
     return plan
 
 
+def change_plan(plan: Plan, times: list[dt.time], early_minutes: int, cutoff_minutes: int,
+                review_date: dt.date, now: dt.datetime) -> list[str]:  # fmt: skip
+    """A clinician's change to the current plan: only the slots ahead are remade. Returns what changed,
+    in words for the record ("times 08:00, 20:00 -> 09:00, 21:00"); PlanRuleError if the times clash."""
+    check_rule(times, early_minutes, cutoff_minutes)
+    new = {"times": sorted(t.strftime("%H:%M") for t in times), "early_minutes": early_minutes,
+           "cutoff_minutes": cutoff_minutes, "review_date": review_date}  # fmt: skip
+    changes = [f"{name} {_shown(getattr(plan, name))} -> {_shown(value)}"
+               for name, value in new.items() if getattr(plan, name) != value]  # fmt: skip
+    if not changes:
+        return []
+    for name, value in new.items():
+        setattr(plan, name, value)
+    plan.updated_at = now
+    plan.events.append(PlanEvent(kind="changed", at=now, detail="; ".join(changes)))
+    db.session.flush()
+    refresh_slots(db.session.get(Person, plan.person_id), now)
+    return changes
+
+
+def _shown(value) -> str:
+    return ", ".join(value) if isinstance(value, list) else str(value)
+
+
 def set_status(person: Person, status: str, now: dt.datetime) -> Plan | None:
     """Pause ("my skin is clear"), resume or stop the current plan, and remake the slots ahead."""
     plan = current_plan(person)

@@ -12,6 +12,7 @@ from app.web import errors, i18n, security
 from app.web.api.routes import bp as api_bp
 from app.web.auth import sessions  # noqa: F401  (registers the login session loader)
 from app.web.auth.routes import bp as auth_bp
+from app.web.clinician import bp as clinician_bp
 from app.web.history.routes import bp as history_bp
 from app.web.leaflets.routes import bp as leaflets_bp
 from app.web.ops.routes import bp as ops_bp
@@ -19,6 +20,7 @@ from app.web.patient import labels, messages
 from app.web.patient.routes import bp as patient_bp
 from app.web.public.routes import bp as public_bp
 from app.web.reminders.routes import bp as reminders_bp
+from app.web.sharing.routes import bp as sharing_bp
 from app.web.symptoms.routes import bp as symptoms_bp
 
 
@@ -33,6 +35,8 @@ def register_web(app: Flask) -> None:
         symptoms_bp,
         history_bp,
         reminders_bp,
+        sharing_bp,
+        clinician_bp,
         api_bp,
     ):
         app.register_blueprint(blueprint)
@@ -42,9 +46,16 @@ def register_web(app: Flask) -> None:
     app.context_processor(lambda: {"help_url": help_url()})
     app.add_template_filter(demote_headings)
     app.add_template_filter(messages.clock)
+    app.add_template_filter(messages.local_datetime)
     app.add_template_filter(local_date)
     app.add_template_global(unread_counts)
-    for helper in (labels.state_label, labels.plan_status_label, labels.rule_in_words, labels.endpoint_exists):
+    for helper in (
+        labels.state_label,
+        labels.plan_status_label,
+        labels.audit_label,
+        labels.rule_in_words,
+        labels.endpoint_exists,
+    ):
         app.add_template_global(helper)
 
 

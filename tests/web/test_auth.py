@@ -1,17 +1,13 @@
 """Sign up, sign in and out, remember me, rate limits, password reset by email, settings and CSRF."""
 
 import ast
-import asyncio
 import datetime as dt
 import inspect
 import re
-import socket
-from email import message_from_bytes, policy
 from urllib.parse import urlsplit
 
 import pytest
 import zxcvbn.feedback
-from aiosmtpd.controller import Controller
 from argon2 import PasswordHasher
 from bs4 import BeautifulSoup
 from sqlalchemy import select
@@ -22,6 +18,7 @@ from app.models import Account, LoginSession
 from app.web.auth.forms import ZXCVBN_HINTS
 from app.web.auth.routes import safe_next
 from tests.conftest import PageClient, check_page
+from tests.smtp import free_port
 
 STRONG = "correct horse battery staple"
 GENERIC = "Email or password is wrong, or too many attempts. Try again in 15 minutes."
@@ -304,35 +301,6 @@ def test_account_pages_are_never_cached(pages):
 
 
 # --- password reset by email ------------------------------------------------------------------
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def inbox(app):
-    """A real SMTP server on 127.0.0.1 and a free port; the app sends its mail there."""
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), loop=asyncio.new_event_loop())
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
-    yield handler
-    controller.stop()
-    controller.loop.close()
 
 
 def reset_path(message) -> str:

@@ -1,7 +1,11 @@
-"""The authorization matrix: every route, and what a visitor, the owner and another account get.
+"""The authorization matrix: every route, and what a visitor, the owner, another account and three
+kinds of clinician get.
 
 The owner is signed in and owns the person and records in the URL; "other" is signed in as a
 different account and uses the same URL (so an id changed in a URL or an API call gets a 404).
+The owner's person shares with one clinic: "clinician" works there, "admin" is its clinic admin,
+and "stranger" works at another clinic (so a clinician who changes a patient id gets a 404). Each
+clinician has passed the TOTP step; a clinician's account has no people of its own.
 Each request carries a valid CSRF token and an empty form or body: 400/422 mean "you may, but
 this input is not valid"; a form that only edits (account settings, a person) keeps its values.
 A route missing from MATRIX fails the test: add it with the answers you expect.
@@ -16,72 +20,110 @@ from app.extensions import db
 from app.measures.poem import ITEMS as POEM_ITEMS
 from app.models import InboxMessage, SideEffectReport
 from app.patients import doses, plans, symptoms
+from tests.clinic_fixtures import link, make_clinic, make_clinician, sign_in_clinician
 from tests.conftest import NOW
 
 VISITOR, OWNER, OTHER = "visitor", "owner", "other"
+# Clinicians: of the owner's clinic, of another clinic, and the admin of the owner's clinic.
+CLINICIAN, STRANGER, ADMIN = "clinician", "stranger", "admin"
+ROLES = (VISITOR, OWNER, OTHER, CLINICIAN, STRANGER, ADMIN)
 LOGIN = 302  # pages send a visitor to sign in
-# rule -> {method: (visitor, owner, other)}
+# rule -> {method: (visitor, owner, other, clinician, stranger, admin)}
 MATRIX = {
-    "/": {"GET": (302, 302, 302)},
-    "/<locale>/": {"GET": (200, 200, 200)},
-    "/<locale>/medicines/<medicine>/": {"GET": (200, 200, 200)},
-    "/<locale>/medicines/<medicine>/<topic>": {"GET": (200, 200, 200)},
-    "/<locale>/medicines/<medicine>/leaflet": {"GET": (200, 200, 200)},
-    "/<locale>/medicines/<medicine>/leaflet.pdf": {"GET": (200, 200, 200)},
-    "/<locale>/medicines/<medicine>/search": {"GET": (200, 200, 200)},
-    "/healthz": {"GET": (200, 200, 200)},
-    "/account/login": {"GET": (200, 302, 302), "POST": (400, 400, 400)},
-    "/account/logout": {"POST": (302, 302, 302)},
-    "/account/signup": {"GET": (200, 200, 200), "POST": (400, 400, 400)},
-    "/account/reset": {"GET": (200, 200, 200), "POST": (400, 400, 400)},
-    "/account/reset/sent": {"GET": (200, 200, 200)},
-    "/account/reset/<token>": {"GET": (404, 404, 404), "POST": (404, 404, 404)},
-    "/account/people": {"GET": (LOGIN, 200, 200)},
-    "/account/people/new": {"GET": (LOGIN, 200, 200), "POST": (LOGIN, 400, 400)},
-    "/account/people/<int:person_id>/edit": {"GET": (LOGIN, 200, 404), "POST": (LOGIN, 302, 404)},
-    "/account/settings": {"GET": (LOGIN, 200, 200), "POST": (LOGIN, 302, 302)},
-    "/people/<int:person_id>/today": {"GET": (LOGIN, 200, 404)},
-    "/people/<int:person_id>/plan": {"GET": (LOGIN, 200, 404), "POST": (LOGIN, 400, 404)},
-    "/people/<int:person_id>/plan/status": {"POST": (LOGIN, 302, 404)},
-    "/people/<int:person_id>/missed-dose": {"GET": (LOGIN, 200, 404)},
-    "/people/<int:person_id>/applications": {"POST": (LOGIN, 302, 404)},
-    "/people/<int:person_id>/applications/<int:application_id>/undo": {"POST": (LOGIN, 302, 404)},
-    "/people/<int:person_id>/slots/<int:slot_id>/skip": {"POST": (LOGIN, 400, 404)},
-    "/people/<int:person_id>/symptoms": {"GET": (LOGIN, 200, 404)},
-    "/people/<int:person_id>/itch": {"GET": (LOGIN, 200, 404), "POST": (LOGIN, 400, 404)},
-    "/people/<int:person_id>/side-effects": {"GET": (LOGIN, 200, 404), "POST": (LOGIN, 400, 404)},
-    "/people/<int:person_id>/side-effects/<int:report_id>": {"GET": (LOGIN, 200, 404)},
-    "/people/<int:person_id>/poem": {"GET": (LOGIN, 200, 404), "POST": (LOGIN, 400, 404)},
-    "/people/<int:person_id>/poem/<int:response_id>": {"GET": (LOGIN, 200, 404)},
-    "/people/<int:person_id>/history": {"GET": (LOGIN, 200, 404)},
-    "/people/<int:person_id>/data": {"GET": (LOGIN, 200, 404)},
-    "/people/<int:person_id>/data/export": {"POST": (LOGIN, 200, 404)},
-    "/people/<int:person_id>/data/delete": {"GET": (LOGIN, 200, 404), "POST": (LOGIN, 400, 404)},
-    "/people/<int:person_id>/data/delete-account": {"GET": (LOGIN, 200, 404), "POST": (LOGIN, 400, 404)},
-    "/people/<int:person_id>/reminders": {"GET": (LOGIN, 200, 404), "POST": (LOGIN, 400, 404)},
-    "/people/<int:person_id>/reminders/calendar": {"POST": (LOGIN, 302, 404)},
-    "/people/<int:person_id>/reminders/push": {"POST": (401, 400, 404)},  # JSON for push.js: never a redirect
-    "/people/<int:person_id>/reminders/push/remove": {"POST": (401, 400, 404)},
-    "/people/<int:person_id>/inbox": {"GET": (LOGIN, 200, 404)},
-    "/people/<int:person_id>/inbox/read": {"POST": (LOGIN, 302, 404)},
-    "/people/<int:person_id>/inbox/<int:message_id>/snooze": {"POST": (LOGIN, 302, 404)},
+    "/": {"GET": (302, 302, 302, 302, 302, 302)},
+    "/<locale>/": {"GET": (200, 200, 200, 200, 200, 200)},
+    "/<locale>/medicines/<medicine>/": {"GET": (200, 200, 200, 200, 200, 200)},
+    "/<locale>/medicines/<medicine>/<topic>": {"GET": (200, 200, 200, 200, 200, 200)},
+    "/<locale>/medicines/<medicine>/leaflet": {"GET": (200, 200, 200, 200, 200, 200)},
+    "/<locale>/medicines/<medicine>/leaflet.pdf": {"GET": (200, 200, 200, 200, 200, 200)},
+    "/<locale>/medicines/<medicine>/search": {"GET": (200, 200, 200, 200, 200, 200)},
+    "/healthz": {"GET": (200, 200, 200, 200, 200, 200)},
+    "/account/login": {"GET": (200, 302, 302, 302, 302, 302), "POST": (400, 400, 400, 400, 400, 400)},
+    "/account/logout": {"POST": (302, 302, 302, 302, 302, 302)},
+    "/account/signup": {"GET": (200, 200, 200, 200, 200, 200), "POST": (400, 400, 400, 400, 400, 400)},
+    "/account/reset": {"GET": (200, 200, 200, 200, 200, 200), "POST": (400, 400, 400, 400, 400, 400)},
+    "/account/reset/sent": {"GET": (200, 200, 200, 200, 200, 200)},
+    "/account/reset/<token>": {"GET": (404, 404, 404, 404, 404, 404), "POST": (404, 404, 404, 404, 404, 404)},
+    "/account/people": {"GET": (LOGIN, 200, 200, 200, 200, 200)},
+    "/account/people/new": {"GET": (LOGIN, 200, 200, 200, 200, 200), "POST": (LOGIN, 400, 400, 400, 400, 400)},
+    "/account/people/<int:person_id>/edit": {
+        "GET": (LOGIN, 200, 404, 404, 404, 404),
+        "POST": (LOGIN, 302, 404, 404, 404, 404),
+    },
+    "/account/settings": {"GET": (LOGIN, 200, 200, 200, 200, 200), "POST": (LOGIN, 302, 302, 302, 302, 302)},
+    "/people/<int:person_id>/today": {"GET": (LOGIN, 200, 404, 404, 404, 404)},
+    "/people/<int:person_id>/plan": {"GET": (LOGIN, 200, 404, 404, 404, 404), "POST": (LOGIN, 400, 404, 404, 404, 404)},
+    "/people/<int:person_id>/plan/status": {"POST": (LOGIN, 302, 404, 404, 404, 404)},
+    "/people/<int:person_id>/missed-dose": {"GET": (LOGIN, 200, 404, 404, 404, 404)},
+    "/people/<int:person_id>/applications": {"POST": (LOGIN, 302, 404, 404, 404, 404)},
+    "/people/<int:person_id>/applications/<int:application_id>/undo": {"POST": (LOGIN, 302, 404, 404, 404, 404)},
+    "/people/<int:person_id>/slots/<int:slot_id>/skip": {"POST": (LOGIN, 400, 404, 404, 404, 404)},
+    "/people/<int:person_id>/symptoms": {"GET": (LOGIN, 200, 404, 404, 404, 404)},
+    "/people/<int:person_id>/itch": {"GET": (LOGIN, 200, 404, 404, 404, 404), "POST": (LOGIN, 400, 404, 404, 404, 404)},
+    "/people/<int:person_id>/side-effects": {
+        "GET": (LOGIN, 200, 404, 404, 404, 404),
+        "POST": (LOGIN, 400, 404, 404, 404, 404),
+    },
+    "/people/<int:person_id>/side-effects/<int:report_id>": {"GET": (LOGIN, 200, 404, 404, 404, 404)},
+    "/people/<int:person_id>/poem": {"GET": (LOGIN, 200, 404, 404, 404, 404), "POST": (LOGIN, 400, 404, 404, 404, 404)},
+    "/people/<int:person_id>/poem/<int:response_id>": {"GET": (LOGIN, 200, 404, 404, 404, 404)},
+    "/people/<int:person_id>/history": {"GET": (LOGIN, 200, 404, 404, 404, 404)},
+    "/people/<int:person_id>/data": {"GET": (LOGIN, 200, 404, 404, 404, 404)},
+    "/people/<int:person_id>/data/export": {"POST": (LOGIN, 200, 404, 404, 404, 404)},
+    "/people/<int:person_id>/data/delete": {
+        "GET": (LOGIN, 200, 404, 404, 404, 404),
+        "POST": (LOGIN, 400, 404, 404, 404, 404),
+    },
+    "/people/<int:person_id>/data/delete-account": {
+        "GET": (LOGIN, 200, 404, 404, 404, 404),
+        "POST": (LOGIN, 400, 404, 404, 404, 404),
+    },
+    "/people/<int:person_id>/reminders": {
+        "GET": (LOGIN, 200, 404, 404, 404, 404),
+        "POST": (LOGIN, 400, 404, 404, 404, 404),
+    },
+    "/people/<int:person_id>/reminders/calendar": {"POST": (LOGIN, 302, 404, 404, 404, 404)},
+    "/people/<int:person_id>/reminders/push": {
+        "POST": (401, 400, 404, 404, 404, 404)
+    },  # JSON for push.js: never a redirect
+    "/people/<int:person_id>/reminders/push/remove": {"POST": (401, 400, 404, 404, 404, 404)},
+    "/people/<int:person_id>/inbox": {"GET": (LOGIN, 200, 404, 404, 404, 404)},
+    "/people/<int:person_id>/inbox/read": {"POST": (LOGIN, 302, 404, 404, 404, 404)},
+    "/people/<int:person_id>/inbox/<int:message_id>/snooze": {"POST": (LOGIN, 302, 404, 404, 404, 404)},
     # Token-authenticated (the token, not the session, says whose it is): no token here is valid, so
     # everyone gets a 404; tests/web/test_reminders.py covers valid, tampered and foreign tokens.
-    "/people/<int:person_id>/reminders/act": {"POST": (404, 404, 404)},
-    "/calendar/<token>.ics": {"GET": (404, 404, 404)},
-    "/sw.js": {"GET": (200, 200, 200)},
-    "/api/v1/csrf-token": {"GET": (200, 200, 200)},
-    "/api/v1/openapi.json": {"GET": (200, 200, 200)},
-    "/api/v1/people": {"GET": (401, 200, 200)},
-    "/api/v1/people/<int:person_id>/today": {"GET": (401, 200, 404)},
-    "/api/v1/people/<int:person_id>/applications": {"POST": (401, 201, 404)},
-    "/api/v1/people/<int:person_id>/applications/<int:application_id>": {"DELETE": (401, 200, 404)},
-    "/api/v1/people/<int:person_id>/skips": {"POST": (401, 422, 404)},
-    "/api/v1/people/<int:person_id>/itch": {"POST": (401, 422, 404)},
-    "/api/v1/people/<int:person_id>/side-effects": {"POST": (401, 422, 404)},
-    "/api/v1/people/<int:person_id>/poem": {"POST": (401, 422, 404)},
-    "/api/v1/people/<int:person_id>/history": {"GET": (401, 200, 404)},
-    "/api/v1/people/<int:person_id>/calendar": {"GET": (401, 200, 404)},
+    "/people/<int:person_id>/reminders/act": {"POST": (404, 404, 404, 404, 404, 404)},
+    "/calendar/<token>.ics": {"GET": (404, 404, 404, 404, 404, 404)},
+    "/sw.js": {"GET": (200, 200, 200, 200, 200, 200)},
+    "/api/v1/csrf-token": {"GET": (200, 200, 200, 200, 200, 200)},
+    "/api/v1/openapi.json": {"GET": (200, 200, 200, 200, 200, 200)},
+    "/api/v1/people": {"GET": (401, 200, 200, 200, 200, 200)},
+    "/api/v1/people/<int:person_id>/today": {"GET": (401, 200, 404, 404, 404, 404)},
+    "/api/v1/people/<int:person_id>/applications": {"POST": (401, 201, 404, 404, 404, 404)},
+    "/api/v1/people/<int:person_id>/applications/<int:application_id>": {"DELETE": (401, 200, 404, 404, 404, 404)},
+    "/api/v1/people/<int:person_id>/skips": {"POST": (401, 422, 404, 404, 404, 404)},
+    "/api/v1/people/<int:person_id>/itch": {"POST": (401, 422, 404, 404, 404, 404)},
+    "/api/v1/people/<int:person_id>/side-effects": {"POST": (401, 422, 404, 404, 404, 404)},
+    "/api/v1/people/<int:person_id>/poem": {"POST": (401, 422, 404, 404, 404, 404)},
+    "/api/v1/people/<int:person_id>/history": {"GET": (401, 200, 404, 404, 404, 404)},
+    "/api/v1/people/<int:person_id>/calendar": {"GET": (401, 200, 404, 404, 404, 404)},
+    # Sharing with a clinic (patients), and the clinician area.
+    "/join": {"GET": (LOGIN, 200, 200, 200, 200, 200), "POST": (LOGIN, 400, 400, 400, 400, 400)},
+    "/join/<code>": {"GET": (LOGIN, 200, 200, 302, 302, 302), "POST": (LOGIN, 400, 400, 302, 302, 302)},
+    "/people/<int:person_id>/sharing": {"GET": (LOGIN, 200, 404, 404, 404, 404)},
+    "/people/<int:person_id>/sharing/<int:clinic_id>/leave": {"POST": (LOGIN, 302, 404, 404, 404, 404)},
+    "/clinic/": {"GET": (LOGIN, 404, 404, 200, 200, 200)},
+    "/clinic/verify": {"GET": (LOGIN, 404, 404, 200, 200, 200), "POST": (LOGIN, 404, 404, 400, 400, 400)},
+    "/clinic/enrol": {"GET": (LOGIN, 404, 404, 302, 302, 302), "POST": (LOGIN, 404, 404, 302, 302, 302)},
+    "/clinic/invite": {"GET": (LOGIN, 404, 404, 403, 403, 200), "POST": (LOGIN, 404, 404, 403, 403, 400)},
+    "/clinic/invite/<token>": {"GET": (404, 404, 404, 404, 404, 404), "POST": (404, 404, 404, 404, 404, 404)},
+    "/clinic/patients/<int:person_id>": {"GET": (LOGIN, 404, 404, 200, 404, 200)},
+    "/clinic/patients/<int:person_id>/plan": {"POST": (LOGIN, 404, 404, 400, 404, 400)},
+    "/clinic/patients/<int:person_id>/reports/<int:report_id>/review": {"POST": (LOGIN, 404, 404, 302, 404, 302)},
+    "/clinic/patients/<int:person_id>/remove": {"POST": (LOGIN, 404, 404, 303, 404, 303)},
+    "/clinic/patients/<int:person_id>/export/<table>.csv": {"GET": (LOGIN, 404, 404, 200, 404, 200)},
+    "/clinic/patients/<int:person_id>/fhir.json": {"GET": (LOGIN, 404, 404, 200, 404, 200)},
+    "/clinic/patients/<int:person_id>/my-plan.pdf": {"GET": (LOGIN, 404, 404, 200, 404, 200)},
 }
 EXEMPT = {"/static/<path:filename>"}
 
@@ -118,11 +160,17 @@ def world(app, make_account):
         db.session.commit()
         ids = {"person_id": person.id, "application_id": application.id, "slot_id": slot.id,
                "report_id": report.id, "response_id": poem.id, "message_id": message.id}  # fmt: skip
-    return owner, other, ids
+    ours, theirs = make_clinic(app), make_clinic(app, name="Elsewhere", code="ELSW2345")
+    link(app, ids["person_id"], ours)
+    clinicians = {CLINICIAN: make_clinician(app, ours, "doc@example.org"),
+                  STRANGER: make_clinician(app, theirs, "far@example.org"),
+                  ADMIN: make_clinician(app, ours, "admin@example.org", admin=True)}  # fmt: skip
+    return {OWNER: owner, OTHER: other, **clinicians}, {**ids, "clinic_id": ours.id}
 
 
 def url_for_rule(rule: str, ids: dict) -> str:
-    values = {"<locale>": "en", "<medicine>": "pimecrolimus", "<topic>": "sun", "<token>": "not-a-real-token"}
+    values = {"<locale>": "en", "<medicine>": "pimecrolimus", "<topic>": "sun", "<token>": "not-a-real-token",
+              "<code>": "RVRS2345", "<table>": "slots"}  # fmt: skip
     values.update({f"<int:{name}>": str(value) for name, value in ids.items()})
     for placeholder, value in values.items():
         rule = rule.replace(placeholder, value)
@@ -137,19 +185,19 @@ def call(client, method: str, url: str):
     return client.open(url, method=method, data={"csrf_token": token} if method != "GET" else None)
 
 
-CASES = [
-    (rule, method, role) for rule, methods in MATRIX.items() for method in methods for role in (VISITOR, OWNER, OTHER)
-]
+CASES = [(rule, method, role) for rule, methods in MATRIX.items() for method in methods for role in ROLES]
 
 
 @pytest.mark.parametrize(("rule", "method", "role"), CASES, ids=[f"{m} {r} as {who}" for r, m, who in CASES])
 def test_each_route_answers_each_role_as_expected(app, client, world, sign_in, rule, method, role, monkeypatch):
     for module in ("app.web.patient.routes", "app.web.api.routes", "app.web.reminders.routes"):
         monkeypatch.setattr(f"{module}.utcnow", lambda: NOW + dt.timedelta(minutes=5))
-    owner, other, ids = world
-    if role != VISITOR:
-        sign_in(owner if role == OWNER else other)
+    who, ids = world
+    if role in (OWNER, OTHER):
+        sign_in(who[role])
+    elif role != VISITOR:
+        sign_in_clinician(app, client, who[role])
     response = call(client, method, url_for_rule(rule, ids))
     response.close()  # a file sent as it is (/sw.js) stays open until the response is closed
-    expected = MATRIX[rule][method][(VISITOR, OWNER, OTHER).index(role)]
+    expected = MATRIX[rule][method][ROLES.index(role)]
     assert response.status_code == expected, f"{method} {rule} as {role}: {response.status_code}"

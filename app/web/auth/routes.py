@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
 from app import accounts, mail
+from app.clinics import staff
 from app.web.auth.forms import (
     LoginForm,
     NewPasswordForm,
@@ -88,12 +89,18 @@ def start_session(account, remember: bool):
     now = utcnow()
     if current_user.is_authenticated:
         sign_out(current_user._get_current_object(), now)
-    sign_in(account, remember, now)
+    clinician = staff.clinician_for(account.id)
+    # A clinic's desktop is shared: a clinician is never remembered, and always passes the second step.
+    sign_in(account, remember and clinician is None, now)
+    if clinician is not None:
+        return redirect(url_for("clinician.verify" if clinician.totp_enrolled_at else "clinician.enrol"))
     return redirect(safe_next(request.args.get("next")) or landing(account))
 
 
 def landing(account) -> str:
-    """The first person's Today page; the people page if there is no person or no such page."""
+    """A clinician's patient list; else the first person's Today page, or the people page."""
+    if staff.clinician_for(account.id) is not None:
+        return url_for("clinician.dashboard_page")
     return next((today_url(person) for person in account.people[:1]), None) or url_for("auth.people")
 
 

@@ -77,8 +77,8 @@ def history(person_id):
         weekdays=_weekdays(locale),
         month_links={"previous": _month_link(person, calendar.previous), "next": _month_link(person, calendar.next)},
         adherence=[(7, record.adherence(person, 7, now)), (30, record.adherence(person, 30, now))],
-        itch=_itch_chart(record.itch_series(person, today - dt.timedelta(days=ITCH_DAYS - 1), today), today),
-        poem=_poem_chart(record.poem_series(person, today - dt.timedelta(days=POEM_DAYS - 1), today), today),
+        itch=itch_chart(record.itch_series(person, today - dt.timedelta(days=ITCH_DAYS - 1), today), today),
+        poem=poem_chart(record.poem_series(person, today - dt.timedelta(days=POEM_DAYS - 1), today), today),
     )
 
 
@@ -145,7 +145,7 @@ def _describe(points: list[record.Point], band_of) -> str:
     )
 
 
-def _itch_chart(points: list[record.Point], today: dt.date) -> ChartView:
+def itch_chart(points: list[record.Point], today: dt.date) -> ChartView:
     bands = {p.date: itch.band(p.value) for p in points}
     if not points:
         return ChartView(points, bands, None)
@@ -162,7 +162,7 @@ def _itch_chart(points: list[record.Point], today: dt.date) -> ChartView:
     return ChartView(points, bands, line_chart(chart, points, _date_label), note)
 
 
-def _poem_chart(points: list[record.Point], today: dt.date) -> ChartView:
+def poem_chart(points: list[record.Point], today: dt.date) -> ChartView:
     bands = {p.date: poem.band(p.value) for p in points}
     if not points:
         return ChartView(points, bands, None)

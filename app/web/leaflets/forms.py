@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import AnyOf, Length, Optional, Regexp, ValidationError
 
+from app.clinics.staff import clinic_by_code
 from app.leaflets.pdf import PAPER_SIZES
 from app.web.fields import CheckboxListField
 from app.web.i18n import native_name
@@ -44,6 +45,16 @@ class LeafletOptionsForm(FlaskForm):
         ],
     )
 
+    join_code = StringField(
+        _l("Clinic join code (optional)"),
+        filters=[_strip],
+        validators=[Optional(), Length(max=16, message=_l("Use %(max)d characters or fewer."))],
+    )
+
+    def validate_join_code(self, field):
+        if field.data and clinic_by_code(field.data) is None:
+            raise ValidationError(_l("No clinic has this join code. Leave it empty, or check it."))
+
     def set_topic_choices(self, pages, default_all: bool) -> None:
         """Offer these pages; with default_all, no topics chosen means every one."""
         self.topics.choices = [SelectChoice(p.topic.slug, p.topic.title) for p in pages]
@@ -61,7 +72,7 @@ class LeafletOptionsForm(FlaskForm):
         """The options as query-string arguments for the PDF URL."""
         return {
             name: getattr(self, name).data
-            for name in ("paper", "topics", "clinic_name", "clinic_phone")
+            for name in ("paper", "topics", "clinic_name", "clinic_phone", "join_code")
             if getattr(self, name).data
         }
 

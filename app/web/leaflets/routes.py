@@ -7,10 +7,13 @@ from pathlib import Path
 import weasyprint
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import force_locale
+from flask_login import current_user
 from werkzeug.exceptions import BadRequest
 
+from app.clinics.staff import normalise_join_code
 from app.config import ROOT
 from app.leaflets.pdf import LeafletRequest, PdfCache, cache_key, group_by_section, html_to_pdf, qr_data_uri
+from app.web.clinician.access import signed_in_clinician
 from app.web.i18n import add_locale, pull_locale
 from app.web.leaflets.forms import LeafletBuilderForm, LeafletOptionsForm
 
@@ -32,13 +35,22 @@ def builder(medicine):
     """Clinic staff choose language, paper, topics and a clinic block."""
     med = content().medicine(medicine) or abort(404)
     submitted = "paper" in request.args
-    form = LeafletBuilderForm(request.args if submitted else None, language=g.locale)
+    form = LeafletBuilderForm(request.args if submitted else None, language=g.locale, **_clinic_defaults())
     form.set_language_choices()
     form.set_topic_choices(leaflet_pages(medicine, g.locale), default_all=not submitted)
     if submitted and form.validate():
         return redirect(url_for(".pdf", locale=form.language.data, medicine=medicine, **form.query()))
     status = 400 if submitted else 200
     return render_template("leaflets/builder.html", medicine=med, form=form), status
+
+
+def _clinic_defaults() -> dict:
+    """A signed-in clinician's clinic fills the clinic block and its join QR code."""
+    clinician = signed_in_clinician()
+    if clinician is None or current_user.login.verified_at is None:
+        return {}
+    clinic = clinician.clinic
+    return {"clinic_name": clinic.name[:80], "clinic_phone": clinic.phone, "join_code": clinic.join_code}
 
 
 @bp.get("/<locale>/medicines/<medicine>/leaflet.pdf")
@@ -57,6 +69,7 @@ def pdf(medicine):
         tuple(form.topics.data),
         form.clinic_name.data or "",
         form.clinic_phone.data or "",
+        normalise_join_code(form.join_code.data or ""),
     )
     key = cache_key(leaflet, content().version, _template_fingerprint(), current_app.config["PUBLIC_BASE_URL"])
     cache = PdfCache(Path(current_app.instance_path) / "cache" / "leaflets")
@@ -86,6 +99,8 @@ def _build(leaflet: LeafletRequest, medicine) -> bytes:
             qr=qr_data_uri(topics_url),
             topics_url=topics_url,
             reviewed=max(p.topic.last_reviewed for p in chosen),
+            join_url=f"{public_url}/join/{leaflet.join_code}" if leaflet.join_code else None,
+            join_qr=qr_data_uri(f"{public_url}/join/{leaflet.join_code}") if leaflet.join_code else None,
         )
     return html_to_pdf(html, base_url=topics_url, css=_stylesheet())
 

@@ -19,11 +19,22 @@ STATE_LABELS = {
     SlotState.MISSED: _l("missed"),
     SlotState.PAUSED: _l("paused"),
 }
+AUDIT_LABELS = {
+    "read": _l("Opened the record"),
+    "export": _l("Downloaded the record"),
+    "plan-change": _l("Changed the plan"),
+    "review": _l("Reviewed a symptom report"),
+    "remove": _l("Stopped the clinic's access"),
+}
 PLAN_STATUS_LABELS = {"active": _l("Active"), "paused": _l("Paused"), "stopped": _l("Stopped")}
 
 
 def state_label(state: SlotState) -> str:
     return str(STATE_LABELS[state])
+
+
+def audit_label(action: str) -> str:
+    return str(AUDIT_LABELS.get(action, action))
 
 
 def plan_status_label(status: str) -> str:

@@ -7,7 +7,7 @@ for a dose that is taken or missed invites another one.
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_datetime, format_time
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -17,6 +17,11 @@ from app.dosing.windows import Judgement, Moment, Status, Verdict
 def clock(instant: dt.datetime, timezone: str) -> str:
     """A UTC instant as a short local time in the reader's locale: "08:10" or "8:10 AM"."""
     return format_time(instant.astimezone(ZoneInfo(timezone)), "short", locale=str(get_locale()))
+
+
+def local_datetime(instant: dt.datetime, timezone: str) -> str:
+    """A UTC instant as a local date and time in the reader's locale."""
+    return format_datetime(instant.astimezone(ZoneInfo(timezone)), "medium", locale=str(get_locale()))
 
 
 def day(instant: dt.datetime, timezone: str) -> str:

@@ -1,0 +1,163 @@
+"""One person's record over a period, read once for the clinician's exports (FHIR and CSV).
+
+Every slot state comes from the rule in app.dosing.windows, read the way app.patients.history reads
+it: the period's slots with two days either side, so the rule sees each slot's neighbours. One
+query per table; plain values and models out, nothing knows about requests.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from app.dosing.windows import SlotState, Verdict, assign, slot_states
+from app.extensions import db
+from app.models import Application, DoseSlot, ItchEntry, Person, Plan, PoemResponse, SideEffectReport, Skip
+from app.patients.doses import CONTEXT, active_applications, slots_between
+from app.patients.history import EXTRA_VERDICTS, local_midnight
+
+
+@dataclass(frozen=True)
+class SlotRecord:
+    """A dose slot, its state at `now`, when the dose that counts for it was applied, and why it was skipped."""
+
+    slot: DoseSlot
+    plan: Plan | None
+    state: SlotState
+    applied_at: dt.datetime | None = None
+    skip_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ApplicationRecord:
+    """An application that was not undone, with the verdict stored when it was reported."""
+
+    application: Application
+    plan: Plan | None
+
+    @property
+    def extra(self) -> bool:
+        """Stored as extra or reported in a skip zone: shown to clinicians, never counted."""
+        return self.application.verdict in EXTRA_VERDICTS
+
+    @property
+    def counts(self) -> bool:
+        """Counted (on time or late) for its slot: the slot's own entry shows it."""
+        return Verdict(self.application.verdict).counts
+
+
+@dataclass(frozen=True)
+class PatientRecord:
+    """Everything a clinician's export holds for [first_day, last_day] (the person's local dates), read at `now`."""
+
+    person_id: int
+    timezone: str
+    first_day: dt.date
+    last_day: dt.date
+    now: dt.datetime
+    slots: list[SlotRecord]
+    applications: list[ApplicationRecord]
+    itch: list[ItchEntry]
+    side_effects: list[SideEffectReport]
+    poems: list[PoemResponse]
+
+    def local(self, at: dt.datetime) -> dt.datetime:
+        """An instant on the person's own clock."""
+        return at.astimezone(ZoneInfo(self.timezone))
+
+
+def read_record(person: Person, first_day: dt.date, last_day: dt.date, now: dt.datetime) -> PatientRecord:
+    """The person's slots (with states at `now`), applications, itch, side effects and POEMs in the period."""
+    start, end = local_midnight(person, first_day), local_midnight(person, last_day + dt.timedelta(days=1))
+    slots = slots_between(person, start - CONTEXT, end + CONTEXT)
+    applications = active_applications(person, start - CONTEXT, end + CONTEXT)
+    plans = {plan.id: plan for plan in db.session.scalars(select(Plan).where(Plan.person_id == person.id))}
+    return PatientRecord(
+        person_id=person.id,
+        timezone=person.timezone,
+        first_day=first_day,
+        last_day=last_day,
+        now=now,
+        slots=_slot_records(person, slots, applications, plans, now, (first_day, last_day)),
+        applications=_application_records(applications, slots, plans, now, (start, end)),
+        itch=_in_period(ItchEntry, person, first_day, last_day),
+        side_effects=_in_period(SideEffectReport, person, first_day, last_day),
+        poems=_in_period(PoemResponse, person, first_day, last_day),
+    )
+
+
+def _slot_records(
+    person: Person,
+    slots: list[DoseSlot],
+    applications: list[Application],
+    plans: dict[int, Plan],
+    now: dt.datetime,
+    period: tuple[dt.date, dt.date],
+) -> list[SlotRecord]:
+    """The period's slots with the rule's reading at `now`; the context slots either side are dropped."""
+    instants = [a.applied_at for a in applications]  # report order, as the rule reads them
+    reasons = _skip_reasons(person, slots)
+    skipped = {i for i, slot in enumerate(slots) if slot.id in reasons}
+    states = slot_states(slots, instants, skipped, now)
+    # The same reading slot_states makes, kept to say when each counted dose was applied.
+    counted, _ = assign(slots, [at for at in instants if at <= now])
+    return [
+        SlotRecord(
+            slot,
+            plans.get(slot.plan_id),
+            state,
+            counted.get(i),
+            reasons[slot.id] if state is SlotState.SKIPPED else None,
+        )
+        for i, (slot, state) in enumerate(zip(slots, states, strict=True))
+        if period[0] <= slot.local_date <= period[1]
+    ]
+
+
+def _skip_reasons(person: Person, slots: list[DoseSlot]) -> dict[int, str]:
+    """The reason given for each slot skipped on purpose (skips undone are left out), by slot id."""
+    if not slots:
+        return {}
+    rows = db.session.execute(
+        select(Skip.slot_id, Skip.reason).where(
+            Skip.person_id == person.id, Skip.voided_at.is_(None), Skip.slot_id.in_([s.id for s in slots])
+        )
+    )
+    return dict(rows.all())
+
+
+def _application_records(
+    applications: list[Application],
+    slots: list[DoseSlot],
+    plans: dict[int, Plan],
+    now: dt.datetime,
+    period: tuple[dt.datetime, dt.datetime],
+) -> list[ApplicationRecord]:
+    """Applications dated in the period and made by `now`, in time order, each with the plan in force."""
+    plan_of_slot = {slot.id: plans.get(slot.plan_id) for slot in slots}
+    chosen = [a for a in applications if period[0] <= a.applied_at < period[1] and a.applied_at <= now]
+    return [
+        ApplicationRecord(a, plan_of_slot.get(a.slot_id) or _plan_at(plans, a.applied_at))
+        for a in sorted(chosen, key=lambda a: (a.applied_at, a.id))
+    ]
+
+
+def _plan_at(plans: dict[int, Plan], at: dt.datetime) -> Plan | None:
+    """The latest plan made by `at`: the medicine an application outside any window was meant to be."""
+    made = [plan for plan in plans.values() if plan.created_at <= at]
+    return max(made, key=lambda plan: plan.id) if made else None
+
+
+def _in_period(model, person: Person, first_day: dt.date, last_day: dt.date) -> list:
+    """The person's rows of one symptom table dated in the period, in date order then as recorded."""
+    return list(
+        db.session.scalars(
+            select(model)
+            .where(model.person_id == person.id, model.local_date.between(first_day, last_day))
+            .order_by(model.local_date, model.id)
+        )
+    )
+
+
+__all__ = ["ApplicationRecord", "PatientRecord", "SlotRecord", "read_record"]
