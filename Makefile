@@ -24,8 +24,9 @@ setup: $(VENV)/.runtime translations-compile
 
 setup-dev: $(VENV)/.dev translations-compile
 
-## make run: set up, migrate, compile translations and serve on http://127.0.0.1:$(PORT)
+## make run: set up, migrate, compile translations, offer the demo on an empty database, serve on http://127.0.0.1:$(PORT)
 run: setup
+	$(BIN)/flask offer-demo
 	$(BIN)/gunicorn --config python:app.gunicorn_local --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 ## make test: set up and run the whole suite

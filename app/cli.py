@@ -1,6 +1,7 @@
 """Flask commands: `flask scheduler` runs the reminder engine; clinics, clinicians and the demo."""
 
 import datetime as dt
+import sys
 
 import click
 import pyotp
@@ -17,7 +18,8 @@ from app.reminders import scheduler
 
 def register(app: Flask) -> None:
     app.cli.add_command(scheduler_command)
-    for command in (create_clinic_command, create_clinician_command, seed_demo_command, demo_code_command):
+    for command in (create_clinic_command, create_clinician_command, seed_demo_command, demo_code_command,
+                    offer_demo_command):  # fmt: skip
         app.cli.add_command(command)
 
 
@@ -111,3 +113,21 @@ def demo_code_command() -> None:
     if clinician is None:
         raise click.ClickException("no demo clinic: run `flask seed-demo` first")
     click.echo(pyotp.TOTP(clinician.totp_secret).at(scheduler.utcnow()))
+
+
+@click.command("offer-demo")
+@with_appcontext
+@click.pass_context
+def offer_demo_command(ctx) -> None:
+    """On a database with no accounts yet: offer to seed the demo (asks only at a terminal)."""
+    if db.session.scalar(select(Account.id).limit(1)) is not None:
+        return
+    if not at_terminal():
+        click.echo("Empty database: run `.venv/bin/flask seed-demo` for a demo clinic with 50 patients.")
+        return
+    if click.confirm("This database is empty. Add the demo clinic, a clinician and 50 patients (about 15 s)?"):
+        ctx.invoke(seed_demo_command)
+
+
+def at_terminal() -> bool:
+    return sys.stdin.isatty()

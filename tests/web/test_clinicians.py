@@ -364,3 +364,19 @@ def test_seed_demo_prints_how_to_sign_in_and_demo_code_gives_a_working_code(app,
     assert pyotp.TOTP(secret).verify(code, valid_window=1)
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code != 0 and "exists already" in again.output
+
+
+def test_make_run_offers_the_demo_only_on_an_empty_database_and_only_at_a_terminal(app, runner, monkeypatch):
+    from app.clinics import demo
+    from app.models import Clinic
+
+    monkeypatch.setattr(demo, "DEMO_PATIENTS", 2)
+    assert "flask seed-demo" in runner.invoke(args=["offer-demo"]).output  # not a terminal: a hint only
+    monkeypatch.setattr("app.cli.at_terminal", lambda: True)
+    runner.invoke(args=["offer-demo"], input="n\n")
+    with app.app_context():
+        assert db.session.scalar(select(Clinic)) is None
+    accepted = runner.invoke(args=["offer-demo"], input="y\n")
+    assert "Demo clinic ready" in accepted.output, accepted.output
+    asked_again = runner.invoke(args=["offer-demo"], input="y\n")
+    assert asked_again.output == ""  # the database has accounts now: nothing is offered
