@@ -94,12 +94,15 @@ def seed_demo_command() -> None:
     try:
         credentials = demo.seed_demo(scheduler.utcnow())
     except demo.DemoExists:
-        raise click.ClickException("the demo clinic exists already: `flask demo-code` prints a sign-in code") from None
+        raise click.ClickException(
+            "the demo clinic exists already: `.venv/bin/flask demo-code` prints a sign-in code"
+        ) from None
     click.echo(f"""Demo clinic ready: {demo.DEMO_PATIENTS} patients with {demo.DEMO_DAYS} days of logs.
 Sign in at /account/login as the demo clinician:
   email:     {credentials.email}
   password:  {credentials.password}
-  TOTP key:  {credentials.totp_secret}  (add it to an authenticator app, or run `flask demo-code` for the current code)
+  TOTP key:  {credentials.totp_secret}
+  (add the key to an authenticator app, or run `.venv/bin/flask demo-code` for the current code)
 Patients join the clinic with the code {credentials.join_code}.""")
 
 

@@ -192,7 +192,7 @@ def test_the_dashboard_lists_linked_patients_with_why_they_need_attention(app, c
     page = pages.get("/clinic/")
     rows = page.select("table.dashboard tbody tr")
     assert [row.th.get_text(strip=True) for row in rows] == ["Ana"]
-    assert "warning sign reported" in rows[0].get_text()
+    assert "warning sign" in [li.get_text() for li in rows[0].select(".reasons li")]
     assert "Zed" not in page.get_text() and not_linked
     flagged = pages.get("/clinic/?filter=attention")
     assert len(flagged.select("table.dashboard tbody tr")) == 1
@@ -225,7 +225,8 @@ def test_reviewing_a_red_flag_marks_it_and_clears_the_reason(app, client, pages,
     with app.app_context():
         report = db.session.get(SideEffectReport, report_id)
         assert report.reviewed_at is not None and report.review_note == "Phoned; GP seeing today."
-    assert "warning sign reported" not in pages.get("/clinic/").get_text()
+    reasons = [li.get_text() for li in pages.get("/clinic/").select(".reasons li")]
+    assert "warning sign" not in reasons
 
 
 def test_a_plan_change_is_bounded_audited_and_told_to_the_patient_in_their_language(app, client, pages, patient,

@@ -24,11 +24,11 @@ from app.web.symptoms.forms import EFFECT_LABELS, RED_FLAG_LABELS
 PAGE_SIZE = 25
 SORTS = ("attention", *dashboard.SORT_KEYS)
 REASON_LABELS = {
-    "adherence": _l("under 80% of doses applied (30 days)"),
-    "red_flag": _l("warning sign reported"),
-    "poem_up": _l("eczema score up by 3 or more"),
-    "itch": _l("itch 7 or more (7 days)"),
-    "extra": _l("extra application"),
+    "adherence": _l("applied under 80%"),
+    "red_flag": _l("warning sign"),
+    "poem_up": _l("POEM up 3 or more"),
+    "itch": _l("itch 7 or more"),
+    "extra": _l("extra dose"),
 }
 bp.context_processor(formatting)
 
