@@ -4,6 +4,8 @@ patient detail, plan changes, reviews, exports, invitations and the audit log th
 import datetime as dt
 import json
 import re
+import shutil
+import subprocess
 from urllib.parse import urlsplit
 
 import pyotp
@@ -381,3 +383,25 @@ def test_make_run_offers_the_demo_only_on_an_empty_database_and_only_at_a_termin
     assert "Demo clinic ready" in accepted.output, accepted.output
     asked_again = runner.invoke(args=["offer-demo"], input="y\n")
     assert asked_again.output == ""  # the database has accounts now: nothing is offered
+
+
+# --- clinic leaflets -------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not shutil.which("zbarimg") or not shutil.which("pdftoppm"), reason="needs zbar-tools, poppler")
+def test_a_clinicians_leaflet_carries_the_clinic_and_a_join_qr_code(app, client, pages, clinic, tmp_path):
+    sign_in_clinician(app, client, make_clinician(app, clinic, "doc@example.org"))
+    builder = pages.get("/en/medicines/pimecrolimus/leaflet")
+    filled = {name: builder.find("input", attrs={"name": name})["value"] for name in ("clinic_name", "join_code")}
+    assert filled == {"clinic_name": "Riverside Skin Clinic", "join_code": "RVRS2345"}
+    pdf = client.get("/en/medicines/pimecrolimus/leaflet.pdf?topics=storage&clinic_name=Riverside+Skin+Clinic"
+                     "&join_code=rvrs2345")  # fmt: skip
+    assert pdf.mimetype == "application/pdf"
+    (tmp_path / "leaflet.pdf").write_bytes(pdf.data)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", str(tmp_path / "leaflet.pdf"), str(tmp_path / "page")], check=True)
+    images = sorted(str(p) for p in tmp_path.glob("page*.png"))
+    decoded = subprocess.run(["zbarimg", "--quiet", "--raw", *images], capture_output=True, text=True).stdout.split()
+    assert "http://127.0.0.1:8000/join/RVRS2345" in decoded
+    assert client.get("/en/medicines/pimecrolimus/leaflet.pdf?join_code=NOPE2345").status_code == 400
+    anonymous = app.test_client().get("/en/medicines/pimecrolimus/leaflet")
+    assert 'value="RVRS2345"' not in anonymous.get_data(as_text=True)  # only a clinician's page is filled in
