@@ -30,6 +30,8 @@ def serve(app):
     controller = Controller(handler, hostname="127.0.0.1", port=free_port(), loop=asyncio.new_event_loop())
     controller.start()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
-    yield handler
-    controller.stop()
-    controller.loop.close()
+    try:
+        yield handler
+    finally:
+        controller.stop()
+        controller.loop.close()

@@ -1,17 +1,15 @@
 """The sweep on each channel: Web Push to a real local push service, email to a real SMTP server."""
 
-import asyncio
 import datetime as dt
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from app.extensions import db
 from app.models import DoseSlot, PushSubscription, Reminder
 from app.reminders import preferences, scheduler
 from app.reminders.push import PushSender, load_vapid
 from tests.reminders.push_endpoint import PushEndpoint
-from tests.reminders.test_email import Inbox, free_port
+from tests.smtp import serve
 
 UTC = dt.UTC
 START = dt.datetime(2026, 6, 1, 4, tzinfo=UTC)  # London doses at 07:00 and 19:00 UTC
@@ -83,17 +81,14 @@ def test_a_failing_push_service_is_retried_with_backoff_until_it_works(
 
 
 def test_an_email_reminder_arrives_in_the_persons_language(engine_app, make_patient):
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), loop=asyncio.new_event_loop())
-    controller.start()
+    smtp_server = serve(engine_app)
+    handler = next(smtp_server)
     try:
-        engine_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
         ana = make_patient(START, locale="es", name="Ana", email="ana@example.org")
         preferences.save_settings(ana, preferences.SettingsInput(True, 60, None, None, None, True), START)
         scheduler.run_sweep(engine_app, DUE, scheduler.make_channels(engine_app, push=None))
     finally:
-        controller.stop()
-        controller.loop.close()
+        smtp_server.close()  # stops the server
     [received] = handler.messages
     assert received["To"] == "ana@example.org"
     assert received["Content-Language"] == "es"

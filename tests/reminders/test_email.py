@@ -1,46 +1,11 @@
 """Reminder emails, sent through a real local SMTP server and read back as a mail client would."""
 
-import asyncio
-import socket
-from email import message_from_bytes, policy
-
-import pytest
-from aiosmtpd.controller import Controller
 from bs4 import BeautifulSoup
 
 from app.reminders.email import send_reminder
 from app.reminders.message import ReminderMessage
 
 SETTINGS_URL = "https://thinlayer.example/en/people/1/reminders?from=email&x=1"
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def inbox(app):
-    """A real SMTP server on 127.0.0.1 and a free port; the app sends its mail there."""
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), loop=asyncio.new_event_loop())
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
-    yield handler
-    controller.stop()
-    controller.loop.close()
 
 
 def reminder(locale="en") -> ReminderMessage:
