@@ -405,3 +405,20 @@ def test_a_clinicians_leaflet_carries_the_clinic_and_a_join_qr_code(app, client,
     assert client.get("/en/medicines/pimecrolimus/leaflet.pdf?join_code=NOPE2345").status_code == 400
     anonymous = app.test_client().get("/en/medicines/pimecrolimus/leaflet")
     assert 'value="RVRS2345"' not in anonymous.get_data(as_text=True)  # only a clinician's page is filled in
+
+
+def test_the_patient_sees_every_look_and_download_in_who_viewed_my_data(app, client, pages, sign_in, patient, clinic):
+    account, person_id = patient
+    doctor = app.test_client()
+    sign_in_clinician(app, doctor, make_clinician(app, clinic, "doc@example.org"))
+    doctor.get("/clinic/")  # the dashboard shows Ana's figures
+    doctor.get(f"/clinic/patients/{person_id}")
+    doctor.get(f"/clinic/patients/{person_id}/export/poem.csv")
+    sign_in(account)
+    rows = pages.get(f"/people/{person_id}/sharing").select("table tbody tr")
+    seen = [[cell.get_text(strip=True) for cell in row.select("td")][1:] for row in rows]
+    assert [who for who, _ in seen] == ["Dr Rivera, Riverside Skin Clinic"] * 3
+    # Ana reads Spanish: newest first, a download, then two looks (the detail page, the dashboard).
+    with app.app_context():
+        actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id.desc())).all()
+    assert actions == ["export", "read", "read"] and len({what for _, what in seen}) == 2

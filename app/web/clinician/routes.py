@@ -54,9 +54,13 @@ def dashboard_page(clinician):
     descending = request.args.get("order", "desc" if sort != "name" else "asc") == "desc"
     shown = _by_attention(shown, descending) if sort == "attention" else dashboard.sort_rows(shown, sort, descending)
     pages = max(1, -(-len(shown) // PAGE_SIZE))
-    return render_template("clinician/dashboard.html", clinician=clinician, rows=shown[(page - 1) * PAGE_SIZE :][
-        :PAGE_SIZE], total=len(rows), flagged=len(dashboard.needs_attention(rows)), page=min(page, pages),
-        pages=pages, sort=sort, descending=descending, attention_only=attention_only)  # fmt: skip
+    page = min(page, pages)
+    on_page = shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    # Each patient on the page had their figures read: the patient sees it in "who viewed my data".
+    audit.record_many(clinician, [row.person_id for row in on_page], audit.READ, "dashboard", utcnow())
+    return render_template("clinician/dashboard.html", clinician=clinician, rows=on_page, total=len(rows),
+                           flagged=len(dashboard.needs_attention(rows)), page=page, pages=pages, sort=sort,
+                           descending=descending, attention_only=attention_only)  # fmt: skip
 
 
 def _by_attention(rows, descending: bool) -> list:

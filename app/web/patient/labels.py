@@ -20,7 +20,7 @@ STATE_LABELS = {
     SlotState.PAUSED: _l("paused"),
 }
 AUDIT_LABELS = {
-    "read": _l("Opened the record"),
+    "read": _l("Looked at the record"),
     "export": _l("Downloaded the record"),
     "plan-change": _l("Changed the plan"),
     "review": _l("Reviewed a symptom report"),
