@@ -42,6 +42,7 @@ bench: setup-dev
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/patients.py
 	$(BIN)/python bench/reminders.py --rounds 1
+	$(BIN)/python bench/clinicians.py
 
 ## make translations: extract UI strings and update every catalog (LOCALE=xx starts a new one)
 translations: $(VENV)/.runtime

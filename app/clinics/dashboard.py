@@ -1,35 +1,33 @@
 """The clinician dashboard: one row per patient linked to a clinic, at a glance, sortable.
 
-Five queries whatever the number of patients: the linked people (with their latest plan, last
-activity and latest two POEMs), their closed slots counted per local day, the applications that
-count for no slot, itch, and unreviewed side-effect reports.
+Four queries whatever the number of patients: the linked people (latest plan, last activity, latest
+two POEMs, red flags), everyone's 7- and 30-day adherence counted in the database, extras, and itch.
 
-Adherence is history.adherence's, counted in the database instead of slot by slot. The rule
-(app.dosing.windows) gives a slot the first application reported in its window, and that is the
-one `Application.counts_for_slot_id` names: record_application stores the rule's judgement as each
-report comes in (report order is the rule's order), and undo_application voids the undone one and
-stores the rule's judgement again for the rest nearby. So a closed slot is taken when an
-application that is not undone counts for it (on time when its verdict is "counted"), else skipped
-when skipped on purpose, else missed; paused slots count neither way. One case escapes the stored
-link: a window that was paused (or not made yet) when a dose was reported in it, then resumed (or
-made for a new plan) while still open. The rule counts that earlier report, so each application
-that counts for no slot comes with the closed slot whose window holds it, and the rule settles
-those slots here (_settle). tests/clinics/test_dashboard.py holds this equal to history.adherence.
+Adherence equals history.adherence without running the rule slot by slot. The rule gives a slot the
+first application reported in its window, and `Application.counts_for_slot_id` names it: each report
+is stored with the rule's judgement, in report order (the rule's order), and an undo stores the rule's
+judgement again for the rest nearby. So a closed, unpaused slot is taken when an application that is
+not undone counts for it (on time when its verdict is "counted"), else skipped if skipped on purpose,
+else missed. One case escapes the stored link: a window paused (or not made yet) when a dose was
+reported in it, then resumed (or made by a new plan) while still open; the rule counts that earlier
+report, so _first_reports finds it and the earlier of the two counts. tests/clinics/test_dashboard.py
+holds the two equal on hand-built logs.
 """
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import Date, Interval, String, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from app.dosing.adherence import AdherenceSummary
-from app.dosing.windows import SlotState, Verdict, slot_states
+from app.dosing.windows import ON_TIME_MINUTES, Verdict
 from app.extensions import db
 from app.models.accounts import Account, Person
+from app.models.bulk import dialect_name
 from app.models.clinics import ClinicLink
 from app.models.doses import Application, DoseSlot, Skip
 from app.models.plans import Plan
@@ -38,10 +36,12 @@ from app.patients.doses import CONTEXT
 from app.patients.history import EXTRA_VERDICTS
 
 NO_PLAN = "none"  # plan status of a person who never had a plan
-SHORT_DAYS, LONG_DAYS = 7, 30  # the two adherence periods, in local days (today included)
+PERIODS = SHORT_DAYS, LONG_DAYS = 7, 30  # the two adherence periods, in local days (today included)
 POEM_RISE = 3  # a POEM total up by this much on the one before needs a look
 HIGH_ITCH = 7  # a peak itch this high in the last 7 days needs a look
 REASONS = ("adherence", "red_flag", "poem_up", "itch", "extra")
+ON_TIME = dt.timedelta(minutes=ON_TIME_MINUTES)  # the rule's own measure, for the reports the stored link misses
+COUNTS = ("due", "taken", "on_time", "skipped", "days", "days_not_full")  # what _read_adherence gives per period
 
 
 @dataclass(frozen=True)
@@ -67,13 +67,10 @@ class PatientRow:
 
 
 @dataclass
-class _Log:
-    """One person's rows from the batch queries."""
-
-    days: dict[dt.date, Counter] = field(default_factory=dict)  # closed slots of each local day, by state
+class _Log:  # one person's rows from the batch queries
+    counts: list[int] = field(default_factory=lambda: [0] * len(COUNTS) * len(PERIODS))  # COUNTS per period
     extras: list[dt.datetime] = field(default_factory=list)  # when each extra or skip-zone report was applied
     itch: list = field(default_factory=list)  # (local_date, peak)
-    red_flags: int = 0
 
 
 def patient_rows(clinic_id: int, now: dt.datetime) -> list[PatientRow]:
@@ -82,18 +79,18 @@ def patient_rows(clinic_id: int, now: dt.datetime) -> list[PatientRow]:
     people = _people(linked)
     if not people:
         return []
-    first_days = {p.id: _today(p, now) - dt.timedelta(days=LONG_DAYS - 1) for p in people}
-    # One UTC instant before every person's 30 local days, with the rule's context, whatever their zone.
-    start = min(_midnight(first_days[p.id], p) for p in people) - CONTEXT
+    todays = {p.timezone: now.astimezone(ZoneInfo(p.timezone)).date() for p in people}
+    # One instant before every person's 30 local days (local midnights compare as instants), and the rule's context.
+    start = min(dt.datetime.combine(day - dt.timedelta(days=LONG_DAYS - 1), dt.time(0), tzinfo=ZoneInfo(zone))
+                for zone, day in todays.items()).astimezone(dt.UTC) - CONTEXT  # fmt: skip
     logs: dict[int, _Log] = defaultdict(_Log)
-    _read_slot_days(logs, linked, min(first_days.values()), (start, now))
-    _read_uncounted(logs, linked, (start, now))
-    _read_symptoms(logs, linked, min(first_days.values()) + dt.timedelta(days=LONG_DAYS - SHORT_DAYS))
+    _read_adherence(logs, linked, todays, (start, now))
+    _read_few(logs, linked, (start, now), min(todays.values()) - dt.timedelta(days=SHORT_DAYS - 1))
     return [_row(person, logs[person.id], now) for person in people]
 
 
 def _people(linked) -> list:
-    """The linked people with their account's locale, latest plan's status, last activity and latest POEMs."""
+    """The linked people with their locale, latest plan's status, last activity, latest POEMs and red flags."""
     latest_plan = select(Plan.person_id, func.max(Plan.id).label("plan_id")).where(
         Plan.person_id.in_(linked)).group_by(Plan.person_id).subquery()  # fmt: skip
     last = [
@@ -107,8 +104,12 @@ def _people(linked) -> list:
         for name, column, offset in (("poem_total", PoemResponse.total, 0), ("poem_band", PoemResponse.band, 0),
                                      ("poem_before", PoemResponse.total, 1))
     ]  # fmt: skip
+    # Unreviewed reports with red flags; json_array_length is spelled alike on SQLite and PostgreSQL (json).
+    flagged = select(func.count()).where(SideEffectReport.person_id == Person.id,
+        SideEffectReport.reviewed_at.is_(None), func.json_array_length(SideEffectReport.red_flags) > 0)  # fmt: skip
+    columns = [Person.id, Person.name, Person.timezone, Account.locale, Plan.status.label("plan_status"), *last, *poems]
     query = (
-        select(Person.id, Person.name, Person.timezone, Account.locale, Plan.status.label("plan_status"), *last, *poems)
+        select(*columns, flagged.scalar_subquery().label("red_flags"))
         .join(Account, Account.id == Person.account_id)
         .outerjoin(latest_plan, latest_plan.c.person_id == Person.id)
         .outerjoin(Plan, Plan.id == latest_plan.c.plan_id)
@@ -123,135 +124,120 @@ def _closed(slot, now: dt.datetime) -> tuple:
     return slot.closes_at <= now, slot.paused.is_(False)
 
 
-def _counting(application, slot, now: dt.datetime):
-    """Join a slot to the application that counts for it: at most one, the column being unique.
+def _read_adherence(logs: dict[int, _Log], linked, todays: dict[str, dt.date], span: tuple) -> None:
+    """COUNTS for each person's own last 7 and 30 local days (`todays` by time zone), in one row each."""
+    days, periods = _slot_days(linked, min(todays.values()) - dt.timedelta(days=LONG_DAYS - 1), span), _periods(todays)
+    columns = []
+    for period in PERIODS:
+        inside = and_(days.c.local_date >= periods.c[f"first_{period}"], days.c.local_date <= periods.c.today)
+        columns += [func.sum(case((inside, days.c[name]), else_=0)) for name in ("due", "taken", "on_time", "skipped")]
+        columns += [func.count(case((inside, 1))), func.count(case((and_(inside, days.c.taken < days.c.due), 1)))]
+    query = (select(days.c.person_id, *columns).join(Person, Person.id == days.c.person_id)
+             .join(periods, periods.c.zone == Person.timezone).group_by(days.c.person_id))  # fmt: skip
+    for person_id, *counts in db.session.execute(query):
+        logs[person_id].counts = [int(count) for count in counts]  # PostgreSQL sums are decimals
 
-    Applied by `now` always holds for a closed slot's dose; it is said so that a past `now` never counts a later tap.
-    """
-    return and_(application.counts_for_slot_id == slot.id, application.voided_at.is_(None),
-                application.applied_at <= now)  # fmt: skip
 
-
-def _read_slot_days(logs: dict[int, _Log], linked, first_day: dt.date, span: tuple[dt.datetime, dt.datetime]) -> None:
-    """Closed slots dated from first_day on, counted per person and local day by their stored state."""
+def _slot_days(linked, first_day: dt.date, span: tuple):
+    """Closed slots dated from first_day on, per person and local day: due, taken, on time, skipped."""
     start, now = span
-    skipped = exists().where(Skip.slot_id == DoseSlot.id, Skip.voided_at.is_(None))
-    query = (
+    reports, counting, first = _first_reports(linked, span), aliased(Application), aliased(Application)
+    earlier = and_(first.id.is_not(None), or_(counting.id.is_(None), first.id < counting.id))
+    taken = or_(earlier, counting.id.is_not(None))
+    on_time = case((earlier, first.applied_at <= _shifted(DoseSlot.scheduled_at, ON_TIME)),
+                   else_=counting.verdict == Verdict.COUNTED.value)  # fmt: skip
+    # A slot whose dose counts is taken even if it was skipped first.
+    skips = select(Skip.slot_id).where(Skip.person_id.in_(linked), Skip.voided_at.is_(None)).distinct().subquery()
+    skipped = and_(~taken, skips.c.slot_id.is_not(None))
+    return (
         select(DoseSlot.person_id, DoseSlot.local_date, func.count().label("due"),
-               func.count(Application.id).label("taken"),
-               func.count(case((Application.verdict == Verdict.COUNTED.value, 1))).label("on_time"),
-               # A slot whose dose counts is taken even if it was skipped first.
-               func.count(case((and_(Application.id.is_(None), skipped), 1))).label("skipped"))
-        .outerjoin(Application, _counting(Application, DoseSlot, now))
+               *(func.count(case((when, 1))).label(name)
+                 for name, when in (("taken", taken), ("on_time", on_time), ("skipped", skipped))))
+        # At most one application counts for a slot: the column is unique. Applied by `now` always holds
+        # for a closed slot's dose; it is said so that a past `now` never counts a later tap.
+        .outerjoin(counting, and_(counting.counts_for_slot_id == DoseSlot.id, counting.voided_at.is_(None),
+                                  counting.applied_at <= now))
+        .outerjoin(reports, reports.c.slot_id == DoseSlot.id)
+        .outerjoin(first, and_(first.id == reports.c.first_id, _uncounted(first, span)))  # repeated for the planner
+        .outerjoin(skips, skips.c.slot_id == DoseSlot.id)
         .where(DoseSlot.person_id.in_(linked), DoseSlot.local_date >= first_day, *_closed(DoseSlot, now),
                # Implied by the dates, but lets the (person_id, scheduled_at) unique index bound the scan.
                DoseSlot.scheduled_at >= start, DoseSlot.scheduled_at < now)
         .group_by(DoseSlot.person_id, DoseSlot.local_date)
+        .subquery()
     )  # fmt: skip
-    for row in db.session.execute(query):
-        logs[row.person_id].days[row.local_date] = Counter({
-            SlotState.ON_TIME: row.on_time, SlotState.LATE: row.taken - row.on_time,
-            SlotState.SKIPPED: row.skipped, SlotState.MISSED: row.due - row.taken - row.skipped,
-        })  # fmt: skip
 
 
-def _read_uncounted(logs: dict[int, _Log], linked, span: tuple[dt.datetime, dt.datetime]) -> None:
-    """Applications by `now` that count for no slot: the extras, and the closed slots whose windows hold one."""
+def _periods(todays: dict[str, dt.date]):
+    """A table of each time zone's today and the first day of each period, to join people to."""
+    rows = [
+        select(literal(zone, String).label("zone"), literal(today, Date).label("today"),
+               *(literal(today - dt.timedelta(days=days - 1), Date).label(f"first_{days}") for days in PERIODS))
+        for zone, today in todays.items()
+    ]  # fmt: skip
+    return union_all(*rows).subquery()
+
+
+def _first_reports(linked, span: tuple):
+    """For each closed slot whose window holds applications that count for no slot, the first of them."""
+    report, slot = aliased(Application), aliased(DoseSlot)
+    in_window = and_(
+        slot.person_id == report.person_id, slot.opens_at <= report.applied_at, slot.closes_at > report.applied_at,
+        # A window lies within a day of its dose time: this lets the unique index find the slot.
+        slot.scheduled_at.between(_shifted(report.applied_at, -CONTEXT), _shifted(report.applied_at, CONTEXT)),
+    )  # fmt: skip
+    first = select(slot.id.label("slot_id"), func.min(report.id).label("first_id")).select_from(report)
+    return (first.join(slot, in_window).where(report.person_id.in_(linked), _uncounted(report, span),
+                                              *_closed(slot, span[1])).group_by(slot.id).subquery())  # fmt: skip
+
+
+def _uncounted(application, span: tuple):
+    """Applications that count for no slot, not undone, applied within the span."""
     start, now = span
-    holder, counting = aliased(DoseSlot), aliased(Application)
-    in_window = and_(holder.person_id == Application.person_id, holder.opens_at <= Application.applied_at,
-                     holder.closes_at > Application.applied_at, *_closed(holder, now))  # fmt: skip
-    skipped = exists().where(Skip.slot_id == holder.id, Skip.voided_at.is_(None))
-    # Labelled with the names app.dosing.windows reads, so a holder goes to the rule as it is.
-    query = (
-        select(Application.id, Application.person_id, Application.applied_at, Application.verdict,
-               holder.id.label("slot_id"), holder.local_date, holder.paused, holder.scheduled_at.label("scheduled"),
-               holder.opens_at.label("opens"), holder.closes_at.label("closes"), skipped.label("skipped"),
-               counting.id.label("counted_id"), counting.applied_at.label("counted_at"),
-               counting.verdict.label("counted_verdict"))
-        .outerjoin(holder, in_window)
-        .outerjoin(counting, _counting(counting, holder, now))
-        .where(Application.person_id.in_(linked), Application.voided_at.is_(None),
-               Application.counts_for_slot_id.is_(None), Application.applied_at >= start,
-               Application.applied_at <= now)
-        .order_by(Application.id)
-    )  # fmt: skip
-    held: dict[int, list] = defaultdict(list)
-    for row in db.session.execute(query):
-        if row.verdict in EXTRA_VERDICTS:
-            logs[row.person_id].extras.append(row.applied_at)
-        if row.slot_id is not None:
-            held[row.slot_id].append(row)
-    for rows in held.values():
-        _settle(logs[rows[0].person_id], rows, now)
+    return and_(application.counts_for_slot_id.is_(None), application.voided_at.is_(None),
+                application.applied_at >= start, application.applied_at <= now)  # fmt: skip
 
 
-def _settle(log: _Log, rows: list, now: dt.datetime) -> None:
-    """Count a closed slot as the rule reads it, given the reports in its window that count for no slot.
-
-    The rule takes the window's first report (by id, report order); the stored link may name a later
-    one, or none, when the window was paused or missing at the first report.
-    """
-    slot = rows[0]
-    day = log.days.get(slot.local_date)
-    if day is None:  # dated before everyone's 30 days
-        return
-    reports = [(row.id, row.applied_at) for row in rows]
-    if slot.counted_id is not None:
-        reports.append((slot.counted_id, slot.counted_at))
-        stored = SlotState.ON_TIME if slot.counted_verdict == Verdict.COUNTED.value else SlotState.LATE
-    else:
-        stored = SlotState.SKIPPED if slot.skipped else SlotState.MISSED
-    [rule] = slot_states([slot], [at for _, at in sorted(reports)], {0} if slot.skipped else set(), now)
-    day[stored] -= 1
-    day[rule] += 1
+def _shifted(instant, delta: dt.timedelta):
+    """instant + delta in SQL. SQLite keeps instants as text ("YYYY-MM-DD HH:MM:SS.ffffff") and shifts them
+    to the millisecond: exact for dose times (whole minutes), so the on-time test is the rule's to the tick."""
+    if dialect_name() == "sqlite":
+        return func.strftime("%Y-%m-%d %H:%M:%f", instant, f"{delta.total_seconds():+.0f} seconds").concat("000")
+    return instant + literal(delta, Interval())
 
 
-def _read_symptoms(logs: dict[int, _Log], linked, first_itch_day: dt.date) -> None:
-    """Itch from the earliest first day of anyone's last 7, and the unreviewed side-effect reports' red flags."""
+def _read_few(logs: dict[int, _Log], linked, span: tuple, first_itch_day: dt.date) -> None:
+    """A few rows each: extras by `now` (counted on the local day applied), and itch from the earliest first
+    day of anyone's last 7."""
+    # Extras never count for a slot: saying so lets the database find them by that (unique) column's index.
+    extras = select(Application.person_id, Application.applied_at).where(Application.person_id.in_(linked),
+        Application.verdict.in_(sorted(EXTRA_VERDICTS)), _uncounted(Application, span))  # fmt: skip
+    for person_id, applied_at in db.session.execute(extras):
+        logs[person_id].extras.append(applied_at)
     itch = select(ItchEntry.person_id, ItchEntry.local_date, ItchEntry.peak_itch).where(
         ItchEntry.person_id.in_(linked), ItchEntry.local_date >= first_itch_day)  # fmt: skip
     for person_id, day, peak in db.session.execute(itch):
         logs[person_id].itch.append((day, peak))
-    # JSON emptiness is spelled differently on each database, so the red flags are looked at here.
-    reports = select(SideEffectReport.person_id, SideEffectReport.red_flags).where(
-        SideEffectReport.person_id.in_(linked), SideEffectReport.reviewed_at.is_(None))  # fmt: skip
-    for person_id, red_flags in db.session.execute(reports):
-        logs[person_id].red_flags += bool(red_flags)
 
 
-def _today(person, now: dt.datetime) -> dt.date:
-    return now.astimezone(ZoneInfo(person.timezone)).date()
-
-
-def _midnight(day: dt.date, person) -> dt.datetime:
-    """The UTC instant at which `day` begins on the person's own calendar (as history.local_midnight)."""
-    return dt.datetime.combine(day, dt.time(0), tzinfo=ZoneInfo(person.timezone)).astimezone(dt.UTC)
-
-
-def _summary(person, log: _Log, days: int, now: dt.datetime) -> AdherenceSummary:
-    """history.adherence(person, days, now): the closed slots of the last `days` local days, and their extras."""
+def _summaries(person, log: _Log, now: dt.datetime) -> list[AdherenceSummary]:
+    """history.adherence(person, days, now) for each of PERIODS, from the person's counts and extras."""
     tz = ZoneInfo(person.timezone)
     today = now.astimezone(tz).date()
-    first_day = today - dt.timedelta(days=days - 1)
-    states = [counts for day, counts in log.days.items() if first_day <= day <= today]
-    total: Counter = Counter()
-    for counts in states:
-        total.update(counts)
-    taken = total[SlotState.ON_TIME] + total[SlotState.LATE]
     # Extras count on the local day they were applied, as history counts them.
-    extras = sum(first_day <= at.astimezone(tz).date() <= today for at in log.extras)
-    full_days = sum(counts[SlotState.ON_TIME] + counts[SlotState.LATE] == counts.total() for counts in states)
-    return AdherenceSummary(
-        due=total.total(), taken=taken, on_time=total[SlotState.ON_TIME], late=total[SlotState.LATE],
-        missed=total[SlotState.MISSED], skipped=total[SlotState.SKIPPED], extras=extras, full_days=full_days,
-        days=len(states),
-    )  # fmt: skip
+    ages = [(today - at.astimezone(tz).date()).days for at in log.extras]
+    summaries = []
+    for i, period in enumerate(PERIODS):
+        due, taken, on_time, skipped, days, days_not_full = log.counts[i * len(COUNTS) : (i + 1) * len(COUNTS)]
+        extras = sum(0 <= age < period for age in ages)
+        summaries.append(AdherenceSummary(due, taken, on_time, taken - on_time, due - taken - skipped, skipped, extras,
+                                          full_days=days - days_not_full, days=days))  # fmt: skip
+    return summaries
 
 
 def _row(person, log: _Log, now: dt.datetime) -> PatientRow:
-    short, long = (_summary(person, log, days, now) for days in (SHORT_DAYS, LONG_DAYS))
-    today = _today(person, now)
+    short, long = _summaries(person, log, now)
+    today = now.astimezone(ZoneInfo(person.timezone)).date()
     first_itch_day = today - dt.timedelta(days=SHORT_DAYS - 1)
     worst_itch = max((peak for day, peak in log.itch if first_itch_day <= day <= today), default=None)
     total, before = person.poem_total, person.poem_before
@@ -259,7 +245,7 @@ def _row(person, log: _Log, now: dt.datetime) -> PatientRow:
     activity = [person.last_application, person.last_itch, person.last_side_effect, person.last_poem]
     reasons = {
         "adherence": long.adherent is False,
-        "red_flag": log.red_flags > 0,
+        "red_flag": person.red_flags > 0,
         "poem_up": change is not None and change >= POEM_RISE,
         "itch": worst_itch is not None and worst_itch >= HIGH_ITCH,
         "extra": long.extras > 0,
@@ -268,7 +254,7 @@ def _row(person, log: _Log, now: dt.datetime) -> PatientRow:
         person_id=person.id, name=person.name, timezone=person.timezone, locale=person.locale,
         plan_status=person.plan_status or NO_PLAN, adherence_7=short, adherence_30=long,
         missed_30=long.missed, extras_30=long.extras, poem_band=person.poem_band, poem_total=total, poem_change=change,
-        worst_itch_7=worst_itch, red_flags=log.red_flags,
+        worst_itch_7=worst_itch, red_flags=person.red_flags,
         last_activity=max((at for at in activity if at is not None), default=None),
         reasons=tuple(code for code in REASONS if reasons[code]),
     )  # fmt: skip

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -43,8 +43,10 @@ class Application(db.Model):
     """One reported application of the cream, with the rule's verdict when it was reported."""
 
     __tablename__ = "applications"
+    # Serves every query by person, and the clinic dashboard's "last activity" as a lookup.
+    __table_args__ = (Index("ix_applications_person_recorded", "person_id", "recorded_at"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     slot_id: Mapped[int | None] = mapped_column(ForeignKey("dose_slots.id", ondelete="SET NULL"), nullable=True)
     # Set only while this application is the one that counts for its slot: the unique key makes a
     # second counted dose impossible even when two taps race.

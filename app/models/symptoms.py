@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -13,9 +13,11 @@ class ItchEntry(db.Model):
     """Peak itch (0–10) for one local day, and whether itch woke the person."""
 
     __tablename__ = "itch_entries"
-    __table_args__ = (UniqueConstraint("person_id", "local_date"),)
+    # The unique key serves queries by person and day; the index, the dashboard's "last activity".
+    __table_args__ = (UniqueConstraint("person_id", "local_date"),
+                      Index("ix_itch_entries_person_recorded", "person_id", "recorded_at"))  # fmt: skip
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     local_date: Mapped[dt.date] = mapped_column(Date)
     peak_itch: Mapped[int] = mapped_column(Integer)
     woke_up: Mapped[bool] = mapped_column(Boolean, default=False)
