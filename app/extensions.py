@@ -20,9 +20,6 @@ babel = Babel()
 csrf = CSRFProtect()
 
 
-DEFAULT_CACHE_SIZE = -2000  # SQLite's own default: 2 MiB a connection
-
-
 def configure_sqlite(engine) -> None:
     """WAL mode, a busy timeout, NORMAL sync, and foreign keys checked, for every SQLite connection."""
     if engine.dialect.name != "sqlite":
@@ -43,7 +40,6 @@ def configure_sqlite(engine) -> None:
         # A bulk job that turned the checks off (app.models.bulk) leaves a note: on again before reuse.
         if record.info.pop("foreign_keys_off", False):
             dbapi_connection.execute("PRAGMA foreign_keys=ON")
-            dbapi_connection.execute(f"PRAGMA cache_size={DEFAULT_CACHE_SIZE}")
 
 
 login_manager = LoginManager()

@@ -12,7 +12,6 @@ from sqlalchemy import Boolean, Date, Integer, String, Table, text
 from app.extensions import db
 from app.models.types import UTCDateTime
 
-BULK_CACHE_KIB = 256 * 1024
 PG_ARRAY_TYPES = {UTCDateTime: "timestamptz", Date: "date", Integer: "int", String: "text", Boolean: "bool"}
 
 
@@ -32,9 +31,7 @@ def begin_bulk_write() -> None:
         connection = db.session.connection()
         connection.connection.info["foreign_keys_off"] = True  # app.extensions turns them on at the next checkout
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside a transaction, where it takes effect
-        # Millions of index entries: a page cache that holds the indexes' working set (256 MiB, given
-        # back at the next checkout) instead of SQLite's 2 MiB default.
-        connection.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+
         db.session.execute(text("BEGIN IMMEDIATE"))
 
 
