@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from app.config import ROOT, config_from_env
 from app.content.store import ContentStore
-from app.extensions import babel, configure_sqlite, csrf, db, login_manager, migrate
+from app.extensions import babel, configure_postgresql, configure_sqlite, csrf, db, login_manager, migrate
 
 
 def create_app(config=None) -> Flask:
@@ -31,6 +31,7 @@ def create_app(config=None) -> Flask:
     login_manager.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
+        configure_postgresql(db.engine)
 
     # Parsed once here, never per request; a broken file stops start-up with its name.
     app.extensions["content"] = ContentStore.load(app.config["CONTENT_DIR"], app.config["LANGUAGES"])

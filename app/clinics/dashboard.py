@@ -155,8 +155,10 @@ def _slot_days(linked, first_day: dt.date, span: tuple):
                  for name, when in (("taken", taken), ("on_time", on_time), ("skipped", skipped))))
         # At most one application counts for a slot: the column is unique. Applied by `now` always holds
         # for a closed slot's dose; it is said so that a past `now` never counts a later tap.
+        # The lower bound is implied too (a dose counts within its window, which opens after `start` less a
+        # day) but lets the database read only the span's applications instead of every one.
         .outerjoin(counting, and_(counting.counts_for_slot_id == DoseSlot.id, counting.voided_at.is_(None),
-                                  counting.applied_at <= now))
+                                  counting.applied_at <= now, counting.applied_at >= start - CONTEXT))
         .outerjoin(reports, reports.c.slot_id == DoseSlot.id)
         .outerjoin(first, and_(first.id == reports.c.first_id, _uncounted(first, span)))  # repeated for the planner
         .outerjoin(skips, skips.c.slot_id == DoseSlot.id)

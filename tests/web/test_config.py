@@ -49,3 +49,13 @@ def test_config_is_chosen_by_one_variable(monkeypatch):
     monkeypatch.setenv("THINLAYER_ENV", "staging")
     with pytest.raises(RuntimeError, match="THINLAYER_ENV"):
         config_from_env()
+
+
+def test_every_postgresql_connection_runs_without_jit(app):
+    """JIT compiling a dashboard query cost more (30 ms) than running it; SQLite has nothing to turn off."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("a PostgreSQL setting")
+        for _ in range(2):  # a fresh connection, then one from the pool
+            assert db.session.execute(db.text("SHOW jit")).scalar() == "off"
+            db.session.remove()
