@@ -155,7 +155,7 @@ def authenticate(email: str, password: str, ip: str | None, now: dt.datetime) ->
     # An unknown email is checked against a dummy hash, so it takes as long as a known one.
     matches = _verify(account.password_hash if account else _dummy_hash(hasher), password)
     if account is None or not matches:
-        _record_failure(email, ip, now)
+        record_failure(email, ip, now)
         return None
     db.session.execute(delete(LoginFailure).where(LoginFailure.key == _email_key(email)))
     if hasher.check_needs_rehash(account.password_hash):
@@ -177,7 +177,7 @@ def is_limited(email: str, ip: str | None, now: dt.datetime) -> bool:
     )
 
 
-def _record_failure(email: str, ip: str | None, now: dt.datetime) -> None:
+def record_failure(email: str, ip: str | None, now: dt.datetime) -> None:
     db.session.execute(delete(LoginFailure).where(LoginFailure.at <= now - FAILURE_WINDOW))  # keep the table small
     db.session.add_all([LoginFailure(key=_email_key(email), at=now), LoginFailure(key=_address_key(ip), at=now)])
     db.session.commit()

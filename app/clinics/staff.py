@@ -150,6 +150,17 @@ def check_code(clinician: Clinician, code: str, now: dt.datetime) -> bool:
     return False
 
 
+def record_wrong_code(clinician: Clinician, ip: str | None, now: dt.datetime) -> bool:
+    """Count a wrong code against the account's sign-in limit; True once it is reached.
+
+    The password step and the code step share the limit, so guessing codes ends in the same
+    15-minute wait as guessing passwords.
+    """
+    email = clinician.account.email
+    accounts.record_failure(email, ip, now)
+    return accounts.is_limited(email, ip, now)
+
+
 def confirm_enrolment(clinician: Clinician, code: str, now: dt.datetime) -> bool:
     """Enrolment ends when the first code from the new authenticator checks out."""
     if clinician.totp_enrolled_at is not None or not check_code(clinician, code, now):

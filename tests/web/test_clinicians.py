@@ -422,3 +422,17 @@ def test_the_patient_sees_every_look_and_download_in_who_viewed_my_data(app, cli
     with app.app_context():
         actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id.desc())).all()
     assert actions == ["export", "read", "read"] and len({what for _, what in seen}) == 2
+
+
+def test_wrong_codes_count_with_wrong_passwords_and_end_the_session_at_the_limit(app, client, clinic):
+    clinician = make_clinician(app, clinic, "doc@example.org")
+    token = sign_in_clinician(app, client, clinician, verified=False)
+    for attempt in range(accounts.MAX_FAILURES_PER_EMAIL):
+        response = post(client, "/clinic/verify", {"code": "000000"}, token_from="/clinic/verify")
+        if attempt < accounts.MAX_FAILURES_PER_EMAIL - 1:
+            assert response.status_code == 400
+    assert response.location == "/account/login"
+    assert "Too many wrong codes" in client.get("/account/login").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(LoginSession, token).ended_at is not None
+        assert accounts.is_limited("doc@example.org", "127.0.0.1", now())  # the password step waits too

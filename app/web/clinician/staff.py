@@ -2,7 +2,7 @@
 
 import smtplib
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -12,9 +12,11 @@ from app.clinics import staff
 from app.extensions import db
 from app.leaflets.pdf import qr_data_uri
 from app.models import Clinic
+from app.web.auth.sessions import sign_out
 from app.web.clinician.access import bp, clinician_required, signed_in_clinician, utcnow
 from app.web.clinician.forms import AcceptInviteForm, CodeForm, InviteForm
 
+TOO_MANY_CODES = _l("Too many wrong codes. You are signed out: sign in again in 15 minutes.")
 WRONG_CODE = _l("That code did not work. Enter the code your app shows now (codes change every 30 seconds).")
 
 
@@ -38,6 +40,8 @@ def verify():
     if form.validate_on_submit():
         if staff.check_code(clinician, form.code.data, utcnow()):
             return _verified()
+        if staff.record_wrong_code(clinician, request.remote_addr, utcnow()):
+            return _too_many_codes()
         form.code.errors.append(WRONG_CODE)
     return render_template("clinician/verify.html", form=form), 400 if form.errors else 200
 
@@ -55,10 +59,19 @@ def enrol():
         if staff.confirm_enrolment(clinician, form.code.data, utcnow()):
             flash(_("Your authenticator app is set up. You will need it each time you sign in."), "info")
             return _verified()
+        if staff.record_wrong_code(clinician, request.remote_addr, utcnow()):
+            return _too_many_codes()
         form.code.errors.append(WRONG_CODE)
     uri = staff.start_enrolment(clinician)
     return render_template("clinician/enrol.html", form=form, qr=qr_data_uri(uri), secret=clinician.totp_secret,
                            uri=uri), 400 if form.errors else 200  # fmt: skip
+
+
+def _too_many_codes():
+    """Wrong codes count with wrong passwords: at the limit the session ends and sign-in waits 15 minutes."""
+    sign_out(current_user._get_current_object(), utcnow())
+    flash(TOO_MANY_CODES, "error")
+    return redirect(url_for("auth.login"))
 
 
 def _verified():
