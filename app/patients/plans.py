@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, true
 
 from app.dosing.schedule import DEFAULT_EARLY_MINUTES, check_rule, default_cutoff_minutes, make_slots
 from app.extensions import db
@@ -142,20 +142,32 @@ def refresh_slots(person: Person, now: dt.datetime) -> None:
 SLOT_COLUMNS = ["person_id", "plan_id", "local_date", "local_time", "scheduled_at", "opens_at", "closes_at", "paused"]
 
 
-def extend_horizon(now: dt.datetime) -> int:
-    """The daily job: add the slots each current plan lacks up to the horizon, in bulk; returns how many.
+def horizon_people(now: dt.datetime) -> list[int]:
+    """The people whose plans the daily job extends (any plan not stopped), in id order."""
+    return list(db.session.scalars(select(Plan.person_id).where(Plan.status != STOPPED).distinct()
+                                   .order_by(Plan.person_id)))  # fmt: skip
+
+
+def extend_horizon(now: dt.datetime, person_ids: list[int] | None = None) -> int:
+    """The daily job: add the slots each current plan (of these people) lacks up to the horizon, in bulk;
+    returns how many.
 
     Only days after a person's last slot are added, so slots already made (and past ones) never change.
     People who share a zone, times and rule get the same slots, so each set is worked out once.
     """
-    last_day = select(DoseSlot.person_id, func.max(DoseSlot.local_date).label("day"), func.max(DoseSlot.closes_at)
-                      .label("closes")).group_by(DoseSlot.person_id).subquery()  # fmt: skip
+
+    def chosen(column):
+        return column.in_(person_ids) if person_ids is not None else true()
+
+    last_day = (select(DoseSlot.person_id, func.max(DoseSlot.local_date).label("day"),
+                       func.max(DoseSlot.closes_at).label("closes"))
+                .where(chosen(DoseSlot.person_id)).group_by(DoseSlot.person_id).subquery())  # fmt: skip
     plans = db.session.execute(
         select(Plan.id, Plan.person_id, Plan.times, Plan.start_date, Plan.status, Plan.early_minutes,
                Plan.cutoff_minutes, Person.timezone, last_day.c.day, last_day.c.closes)
         .join(Person, Person.id == Plan.person_id)
         .outerjoin(last_day, last_day.c.person_id == Plan.person_id)
-        .where(Plan.status != STOPPED)
+        .where(Plan.status != STOPPED, chosen(Plan.person_id))
     )  # fmt: skip
     postgres = db.session.get_bind().dialect.name == "postgresql"
     shared, rows = {}, []

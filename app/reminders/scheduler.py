@@ -21,7 +21,7 @@ from app.extensions import db
 from app.models import DoseSlot, Reminder
 from app.models.bulk import begin_bulk_write, refresh_statistics
 from app.models.reminders import PENDING
-from app.patients.plans import extend_horizon
+from app.patients.plans import extend_horizon, horizon_people
 from app.reminders import email, outbox
 from app.reminders.push import PushSender, load_vapid
 from app.reminders.sweep import Channels, sweep
@@ -29,6 +29,7 @@ from app.reminders.sweep import Channels, sweep
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 30
 KEEP_FINISHED = dt.timedelta(days=30)
+HORIZON_GROUP = 5_000  # people per horizon transaction
 
 
 def utcnow() -> dt.datetime:
@@ -62,12 +63,23 @@ def run_sweep(app: Flask, now: dt.datetime, channels: Channels | None = None):
 
 
 def run_horizon(app: Flask, now: dt.datetime) -> tuple[int, int]:
-    """Slots 14 days ahead for every current plan, then the reminders they lack."""
+    """Slots 14 days ahead for every current plan, then the reminders they lack.
+
+    A group of HORIZON_GROUP people at a time, each group in its own writing transaction: what a group's
+    slots were made from cannot change before they are stored, and on SQLite the write lock is held for
+    a second or two at a time, not for the whole job, so taps and sweeps go on meanwhile.
+    """
+    slots = reminders = 0
     with app.app_context():
+        people = horizon_people(now)  # a plan made after this read makes its own slots
+        for i in range(0, len(people), HORIZON_GROUP):
+            begin_bulk_write()
+            newest = db.session.scalar(select(func.max(DoseSlot.id))) or 0
+            slots += extend_horizon(now, people[i : i + HORIZON_GROUP])
+            reminders += outbox.plan_slots(now, after_id=newest)
+            db.session.commit()
         begin_bulk_write()
-        newest = db.session.scalar(select(func.max(DoseSlot.id))) or 0
-        slots = extend_horizon(now)
-        reminders = outbox.plan_slots(now, after_id=newest) + outbox.plan_prompts(now)
+        reminders += outbox.plan_prompts(now)
         db.session.commit()
         db.session.remove()
     log.info("horizon at %s: %d slots, %d reminders", now.isoformat(), slots, reminders)

@@ -252,3 +252,19 @@ def test_the_daily_clean_up_gives_sqlite_table_statistics(engine_app, make_patie
             pytest.skip("PostgreSQL's autovacuum keeps its own statistics")
         analysed = db.session.execute(db.text("SELECT DISTINCT tbl FROM sqlite_stat1")).scalars().all()
         assert {"dose_slots", "reminders"} <= set(analysed)  # tables with rows; an empty one has nothing to say
+
+
+def test_the_horizon_done_a_few_people_at_a_time_plans_what_it_plans_at_once(make_patient, sim, monkeypatch):
+    made = at("2026-06-01T04:00")
+    people = [make_patient(made, timezone=zone, name=f"P{i}")
+              for i, zone in enumerate(("Europe/London", "Asia/Kolkata", "America/St_Johns"))]  # fmt: skip
+    monkeypatch.setattr(scheduler, "HORIZON_GROUP", 2)  # two transactions: two people, then one
+    slots, _ = sim.horizon(at("2026-06-02T04:00"))  # 2 June in all three zones
+    assert slots == 3 * 2  # each person's new 15th day, two doses
+    for person in people:
+        days = db.session.scalars(db.select(DoseSlot.local_date).where(DoseSlot.person_id == person.id)).all()
+        assert len(days) == 2 * len(set(days)) and max(days) == dt.date(2026, 6, 16)  # 2 June + 14 days
+    new_slots = db.select(DoseSlot.id).order_by(DoseSlot.id.desc()).limit(6)
+    planned = db.select(db.func.count()).where(Reminder.slot_id.in_(new_slots.scalar_subquery()))
+    assert db.session.scalar(planned) == 6 * 2  # a due and a missed in-app reminder for each new slot
+    assert sim.horizon(at("2026-06-02T04:10")) == (0, 0)  # run again: nothing new
