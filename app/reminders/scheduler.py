@@ -29,7 +29,7 @@ from app.reminders.sweep import Channels, sweep
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 30
 KEEP_FINISHED = dt.timedelta(days=30)
-HORIZON_GROUP = 5_000  # people per horizon transaction
+HORIZON_GROUP = 10_000  # people per horizon transaction
 
 
 def utcnow() -> dt.datetime:

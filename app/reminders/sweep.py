@@ -39,7 +39,7 @@ from app.reminders.message import ReminderMessage
 log = logging.getLogger(__name__)
 BACKOFF_FIRST, BACKOFF_MAX = dt.timedelta(seconds=30), dt.timedelta(minutes=15)
 # A batch of 200 rows, each a push with a 10 s timeout, 8 at a time, ends well inside the lease.
-BATCH, LEASE = 200, dt.timedelta(minutes=15)
+BATCH, LEASE = 500, dt.timedelta(minutes=15)
 # Pushes in flight at once: a push service answers in tens of milliseconds, so one at a time would
 # cap a sweep at a few dozen a second.
 PUSH_WORKERS = 8
