@@ -3,15 +3,39 @@
 import datetime as dt
 import os
 import secrets
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
 from app import create_app
-from app.config import TestingConfig
+from app.config import Config, TestingConfig
+from app.content.store import ContentStore
 from app.extensions import db
 from app.models import Account, LoginSession, Person
 from tests import smtp
+
+
+@pytest.fixture(scope="session", autouse=True)
+def packs_read_once():
+    """Every test makes its own app; the shipped content packs (which no test changes) are read once.
+
+    A test that loads its own packs from another folder still reads them itself.
+    """
+    load, loaded = ContentStore.load.__func__, {}
+
+    def load_once(cls, content_dir, locales):
+        if Path(content_dir) != Config.CONTENT_DIR:
+            return load(cls, content_dir, locales)
+        key = tuple(locales)
+        if key not in loaded:
+            loaded[key] = load(cls, content_dir, locales)
+        return loaded[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ContentStore, "load", classmethod(load_once))
+        yield
+
 
 # Database tests run on SQLite, and on PostgreSQL too when TEST_DATABASE_URL names one.
 DATABASE_URLS = ["sqlite://"] + ([os.environ["TEST_DATABASE_URL"]] if os.environ.get("TEST_DATABASE_URL") else [])

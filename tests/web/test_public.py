@@ -1,5 +1,7 @@
 """The public information pages, through the Flask test client."""
 
+import copy
+
 import pytest
 
 from app import create_app
@@ -90,7 +92,7 @@ def test_search_with_no_results_says_so(pages):
 
 
 def test_a_missing_translation_shows_english_with_a_notice(app, pages):
-    store = app.extensions["content"]
+    store = app.extensions["content"] = copy.deepcopy(app.extensions["content"])  # the packs are shared
     del store.medicines["pimecrolimus"].topics["fr"]["sun"]
     soup = pages.get("/fr/medicines/pimecrolimus/sun")
     assert soup.select_one(".notice-warning")
