@@ -6,9 +6,10 @@ import secrets
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from bs4 import BeautifulSoup
 
-from app import create_app
+from app import accounts, create_app
 from app.config import Config, TestingConfig
 from app.content.store import ContentStore
 from app.extensions import db
@@ -61,6 +62,19 @@ def app(tmp_path, db_config):
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
+
+
+@pytest.fixture
+def database(app):
+    """The app with its context pushed, for calling services directly as a command or the scheduler would."""
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def quick_hashes(monkeypatch):
+    """argon2id still, with the smallest cost, so dozens of sign-ins take milliseconds."""
+    monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture

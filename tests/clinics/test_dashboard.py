@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event
 
-from app import create_app
 from app.clinics.dashboard import PatientRow, needs_attention, patient_rows, sort_rows
 from app.dosing.adherence import AdherenceSummary
 from app.extensions import db
@@ -35,20 +34,6 @@ def auckland(day: int, hour: int, minute: int = 0, month: int = 5) -> dt.datetim
 
 def kolkata(day: int, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(2026, 5, day, hour, minute, tzinfo=KOLKATA).astimezone(dt.UTC)
-
-
-@pytest.fixture
-def database(db_config, tmp_path):
-    """An app context on a fresh schema of each database in turn."""
-    app = create_app(db_config)
-    app.instance_path = str(tmp_path)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        yield app
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -5,10 +5,9 @@ from collections import Counter, defaultdict
 from zoneinfo import ZoneInfo
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from app import accounts, create_app
+from app import accounts
 from app.clinics import demo, staff
 from app.dosing.windows import assign
 from app.extensions import db
@@ -35,19 +34,7 @@ NOW = dt.datetime(2026, 4, 10, 9, 0, tzinfo=dt.UTC)
 COUNT, DAYS = 6, 21
 
 
-@pytest.fixture
-def database(db_config, tmp_path, monkeypatch):
-    """An app context on a fresh schema of each database in turn, with a quick password hasher."""
-    monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-    app = create_app(db_config)
-    app.instance_path = str(tmp_path)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        yield app
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+pytestmark = pytest.mark.usefixtures("quick_hashes")
 
 
 def new_clinic() -> Clinic:

@@ -4,23 +4,8 @@ import datetime as dt
 
 import pytest
 
-from app import create_app
 from app.extensions import db
 from app.models import Account, Person
-
-
-@pytest.fixture
-def database(db_config, tmp_path):
-    """An app context on a fresh schema of each database in turn."""
-    app = create_app(db_config)
-    app.instance_path = str(tmp_path)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        yield app
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 
 import pyotp
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
 
@@ -25,9 +24,7 @@ from tests.conftest import csrf_from
 STRONG = "correct horse battery staple"
 
 
-@pytest.fixture(autouse=True)
-def quick_hashes(monkeypatch):
-    monkeypatch.setattr(accounts, "hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+pytestmark = pytest.mark.usefixtures("quick_hashes")
 
 
 def now() -> dt.datetime:
