@@ -28,23 +28,36 @@ class RecordError(ValueError):
 
 def slots_between(person: Person, start: dt.datetime, end: dt.datetime) -> list[DoseSlot]:
     """The person's slots whose windows touch [start, end), in time order."""
-    return list(db.session.scalars(
-        select(DoseSlot)
-        .where(DoseSlot.person_id == person.id, DoseSlot.closes_at > start, DoseSlot.opens_at < end)
+    query = select(DoseSlot).where(*_touching(person, start, end)).order_by(DoseSlot.scheduled_at)
+    return list(db.session.scalars(query))
+
+
+def _touching(person: Person, start: dt.datetime, end: dt.datetime) -> tuple:
+    return DoseSlot.person_id == person.id, DoseSlot.closes_at > start, DoseSlot.opens_at < end
+
+
+def slots_and_counted(person: Person, start: dt.datetime, end: dt.datetime) -> tuple[list[DoseSlot], list[dt.datetime]]:
+    """The slots whose windows touch [start, end), and when their counted applications were made
+    (in report order), read in one statement.
+
+    Extras never count, so the counted applications alone decide a new report's verdict.
+    """
+    rows = db.session.execute(
+        select(DoseSlot, Application.id, Application.applied_at)
+        .outerjoin(Application, (Application.counts_for_slot_id == DoseSlot.id) & Application.voided_at.is_(None))
+        .where(*_touching(person, start, end))
         .order_by(DoseSlot.scheduled_at)
-    ))  # fmt: skip
+    ).all()
+    applied = sorted((application_id, at) for _, application_id, at in rows if application_id is not None)
+    return [slot for slot, _, _ in rows], [at for _, at in applied]
 
 
-def active_applications(
-    person: Person, start: dt.datetime, end: dt.datetime, counted_only: bool = False
-) -> list[Application]:
+def active_applications(person: Person, start: dt.datetime, end: dt.datetime) -> list[Application]:
     """Applications not undone, dated in [start, end), in the order they were reported."""
     query = select(Application).where(
         Application.person_id == person.id, Application.voided_at.is_(None),
         Application.applied_at >= start, Application.applied_at < end,
     )  # fmt: skip
-    if counted_only:
-        query = query.where(Application.counts_for_slot_id.is_not(None))
     return list(db.session.scalars(query.order_by(Application.id)))
 
 
@@ -64,10 +77,8 @@ def record_application(
         raise RecordError("future")
     if at < now - REPORT_BACK:
         raise RecordError("too_old")
-    slots = slots_between(person, at - CONTEXT, at + CONTEXT)
-    # Extras never count, so the counted applications alone decide the new report's verdict.
-    counted = active_applications(person, at - CONTEXT, at + CONTEXT, counted_only=True)
-    judgement = judge(slots, [a.applied_at for a in counted], at)
+    slots, counted = slots_and_counted(person, at - CONTEXT, at + CONTEXT)
+    judgement = judge(slots, counted, at)
     counts = judgement.verdict.counts
     application = Application(
         person_id=person.id, slot_id=judgement.slot.id if judgement.slot else None, applied_at=at,

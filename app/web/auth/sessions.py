@@ -32,8 +32,9 @@ class SignedIn(UserMixin):
 
 @login_manager.user_loader
 def load_session(token: str) -> SignedIn | None:
-    # The account comes in the same query: every signed-in request needs it.
-    login = db.session.get(LoginSession, token, options=[joinedload(LoginSession.account)])
+    # The account and its people come in the same query: every signed-in request needs the account,
+    # and most pages then look up one of its people, which the session now holds without a query.
+    login = db.session.get(LoginSession, token, options=[joinedload(LoginSession.account).joinedload(Account.people)])
     return SignedIn(login) if login and login.ended_at is None else None
 
 
