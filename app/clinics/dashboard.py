@@ -8,10 +8,9 @@ first application reported in its window, and `Application.counts_for_slot_id` n
 is stored with the rule's judgement, in report order (the rule's order), and an undo stores the rule's
 judgement again for the rest nearby. So a closed, unpaused slot is taken when an application that is
 not undone counts for it (on time when its verdict is "counted"), else skipped if skipped on purpose,
-else missed. One case escapes the stored link: a window paused (or not made yet) when a dose was
-reported in it, then resumed (or made by a new plan) while still open; the rule counts that earlier
-report, so _first_reports finds it and the earlier of the two counts. tests/clinics/test_dashboard.py
-holds the two equal on hand-built logs.
+else missed. A plan change that makes, pauses or resumes a window with reports already in it judges
+them again too (app.patients.plans.refresh_slots), so the link never lags the rule.
+tests/clinics/test_dashboard.py holds the two equal on hand-built logs.
 """
 
 import datetime as dt
@@ -20,27 +19,25 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Interval, String, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import Date, String, and_, case, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 
 from app.dosing.adherence import AdherenceSummary
-from app.dosing.windows import ON_TIME_MINUTES, Verdict
+from app.dosing.windows import Verdict
 from app.extensions import db
 from app.models.accounts import Account, Person
-from app.models.bulk import dialect_name
 from app.models.clinics import ClinicLink
 from app.models.doses import Application, DoseSlot, Skip
 from app.models.plans import Plan
 from app.models.symptoms import ItchEntry, PoemResponse, SideEffectReport
-from app.patients.doses import CONTEXT
 from app.patients.history import EXTRA_VERDICTS
+from app.patients.ledger import CONTEXT
 
 NO_PLAN = "none"  # plan status of a person who never had a plan
 PERIODS = SHORT_DAYS, LONG_DAYS = 7, 30  # the two adherence periods, in local days (today included)
 POEM_RISE = 3  # a POEM total up by this much on the one before needs a look
 HIGH_ITCH = 7  # a peak itch this high in the last 7 days needs a look
 REASONS = ("adherence", "red_flag", "poem_up", "itch", "extra")
-ON_TIME = dt.timedelta(minutes=ON_TIME_MINUTES)  # the rule's own measure, for the reports the stored link misses
 COUNTS = ("due", "taken", "on_time", "skipped", "days", "days_not_full")  # what _read_adherence gives per period
 
 
@@ -141,14 +138,12 @@ def _read_adherence(logs: dict[int, _Log], linked, todays: dict[str, dt.date], s
 def _slot_days(linked, first_day: dt.date, span: tuple):
     """Closed slots dated from first_day on, per person and local day: due, taken, on time, skipped."""
     start, now = span
-    reports, counting, first = _first_reports(linked, span), aliased(Application), aliased(Application)
-    earlier = and_(first.id.is_not(None), or_(counting.id.is_(None), first.id < counting.id))
-    taken = or_(earlier, counting.id.is_not(None))
-    on_time = case((earlier, first.applied_at <= _shifted(DoseSlot.scheduled_at, ON_TIME)),
-                   else_=counting.verdict == Verdict.COUNTED.value)  # fmt: skip
+    counting = aliased(Application)
+    taken = counting.id.is_not(None)
     # A slot whose dose counts is taken even if it was skipped first.
     skips = select(Skip.slot_id).where(Skip.person_id.in_(linked), Skip.voided_at.is_(None)).distinct().subquery()
     skipped = and_(~taken, skips.c.slot_id.is_not(None))
+    on_time = counting.verdict == Verdict.COUNTED.value
     return (
         select(DoseSlot.person_id, DoseSlot.local_date, func.count().label("due"),
                *(func.count(case((when, 1))).label(name)
@@ -159,8 +154,6 @@ def _slot_days(linked, first_day: dt.date, span: tuple):
         # day) but lets the database read only the span's applications instead of every one.
         .outerjoin(counting, and_(counting.counts_for_slot_id == DoseSlot.id, counting.voided_at.is_(None),
                                   counting.applied_at <= now, counting.applied_at >= start - CONTEXT))
-        .outerjoin(reports, reports.c.slot_id == DoseSlot.id)
-        .outerjoin(first, and_(first.id == reports.c.first_id, _uncounted(first, span)))  # repeated for the planner
         .outerjoin(skips, skips.c.slot_id == DoseSlot.id)
         .where(DoseSlot.person_id.in_(linked), DoseSlot.local_date >= first_day, *_closed(DoseSlot, now),
                # Implied by the dates, but lets the (person_id, scheduled_at) unique index bound the scan.
@@ -180,32 +173,11 @@ def _periods(todays: dict[str, dt.date]):
     return union_all(*rows).subquery()
 
 
-def _first_reports(linked, span: tuple):
-    """For each closed slot whose window holds applications that count for no slot, the first of them."""
-    report, slot = aliased(Application), aliased(DoseSlot)
-    in_window = and_(
-        slot.person_id == report.person_id, slot.opens_at <= report.applied_at, slot.closes_at > report.applied_at,
-        # A window lies within a day of its dose time: this lets the unique index find the slot.
-        slot.scheduled_at.between(_shifted(report.applied_at, -CONTEXT), _shifted(report.applied_at, CONTEXT)),
-    )  # fmt: skip
-    first = select(slot.id.label("slot_id"), func.min(report.id).label("first_id")).select_from(report)
-    return (first.join(slot, in_window).where(report.person_id.in_(linked), _uncounted(report, span),
-                                              *_closed(slot, span[1])).group_by(slot.id).subquery())  # fmt: skip
-
-
 def _uncounted(application, span: tuple):
     """Applications that count for no slot, not undone, applied within the span."""
     start, now = span
     return and_(application.counts_for_slot_id.is_(None), application.voided_at.is_(None),
                 application.applied_at >= start, application.applied_at <= now)  # fmt: skip
-
-
-def _shifted(instant, delta: dt.timedelta):
-    """instant + delta in SQL. SQLite keeps instants as text ("YYYY-MM-DD HH:MM:SS.ffffff") and shifts them
-    to the millisecond: exact for dose times (whole minutes), so the on-time test is the rule's to the tick."""
-    if dialect_name() == "sqlite":
-        return func.strftime("%Y-%m-%d %H:%M:%f", instant, f"{delta.total_seconds():+.0f} seconds").concat("000")
-    return instant + literal(delta, Interval())
 
 
 def _read_few(logs: dict[int, _Log], linked, span: tuple, first_itch_day: dt.date) -> None:

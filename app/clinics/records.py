@@ -14,8 +14,8 @@ from sqlalchemy import select
 from app.dosing.windows import SlotState, Verdict, assign, slot_states
 from app.extensions import db
 from app.models import Application, DoseSlot, ItchEntry, Person, Plan, PoemResponse, SideEffectReport, Skip
-from app.patients.doses import CONTEXT, active_applications, slots_between
 from app.patients.history import EXTRA_VERDICTS, local_midnight
+from app.patients.ledger import CONTEXT, active_applications, slots_between
 
 
 @dataclass(frozen=True)

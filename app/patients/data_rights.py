@@ -34,7 +34,7 @@ from app.models import (
     SideEffectReport,
     Skip,
 )  # fmt: skip
-from app.patients.doses import CONTEXT, active_applications, skipped_indexes
+from app.patients.ledger import CONTEXT, active_applications, skipped_indexes
 
 FORMAT_VERSION = 1
 JSON_NAME = "thinlayer.json"

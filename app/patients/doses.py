@@ -7,15 +7,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.dosing.windows import Judgement, SlotState, Status, Verdict, assign, judge, slot_states, status_at
+from app.dosing.windows import Judgement, SlotState, Status, Verdict, judge, slot_states, status_at
 from app.extensions import db
 from app.models import Application, DoseSlot, Person, Plan, RecordEdit, Skip
+from app.patients.ledger import CONTEXT, active_applications, rejudge, skipped_indexes, slots_and_counted, slots_between
 from app.patients.plans import current_plan, refresh_slots
 
 REPORT_BACK = dt.timedelta(hours=24)
 UNDO_WITHIN = dt.timedelta(minutes=10)
-# Enough slots either side of an instant for the rule to see its neighbours.
-CONTEXT = dt.timedelta(days=2)
 
 
 class RecordError(ValueError):
@@ -24,49 +23,6 @@ class RecordError(ValueError):
     def __init__(self, code: str):
         super().__init__(code)
         self.code = code
-
-
-def slots_between(person: Person, start: dt.datetime, end: dt.datetime) -> list[DoseSlot]:
-    """The person's slots whose windows touch [start, end), in time order."""
-    query = select(DoseSlot).where(*_touching(person, start, end)).order_by(DoseSlot.scheduled_at)
-    return list(db.session.scalars(query))
-
-
-def _touching(person: Person, start: dt.datetime, end: dt.datetime) -> tuple:
-    return DoseSlot.person_id == person.id, DoseSlot.closes_at > start, DoseSlot.opens_at < end
-
-
-def slots_and_counted(person: Person, start: dt.datetime, end: dt.datetime) -> tuple[list[DoseSlot], list[dt.datetime]]:
-    """The slots whose windows touch [start, end), and when their counted applications were made
-    (in report order), read in one statement.
-
-    Extras never count, so the counted applications alone decide a new report's verdict.
-    """
-    rows = db.session.execute(
-        select(DoseSlot, Application.id, Application.applied_at)
-        .outerjoin(Application, (Application.counts_for_slot_id == DoseSlot.id) & Application.voided_at.is_(None))
-        .where(*_touching(person, start, end))
-        .order_by(DoseSlot.scheduled_at)
-    ).all()
-    applied = sorted((application_id, at) for _, application_id, at in rows if application_id is not None)
-    return [slot for slot, _, _ in rows], [at for _, at in applied]
-
-
-def active_applications(person: Person, start: dt.datetime, end: dt.datetime) -> list[Application]:
-    """Applications not undone, dated in [start, end), in the order they were reported."""
-    query = select(Application).where(
-        Application.person_id == person.id, Application.voided_at.is_(None),
-        Application.applied_at >= start, Application.applied_at < end,
-    )  # fmt: skip
-    return list(db.session.scalars(query.order_by(Application.id)))
-
-
-def skipped_indexes(person: Person, slots: list[DoseSlot]) -> set[int]:
-    ids = {s.id: i for i, s in enumerate(slots)}
-    skipped = db.session.scalars(
-        select(Skip.slot_id).where(Skip.person_id == person.id, Skip.voided_at.is_(None), Skip.slot_id.in_(ids))
-    )
-    return {ids[slot_id] for slot_id in skipped}
 
 
 def record_application(
@@ -109,24 +65,9 @@ def undo_application(person: Person, application_id: int, now: dt.datetime) -> A
     application.voided_at = now
     application.counts_for_slot_id = None
     db.session.flush()
-    _rejudge(person, application.applied_at, now)
+    rejudge(person, application.applied_at, now)
     db.session.commit()
     return application
-
-
-def _rejudge(person: Person, around: dt.datetime, now: dt.datetime) -> None:
-    """After an undo, store again what the rule makes of the remaining applications nearby."""
-    slots = slots_between(person, around - CONTEXT, around + CONTEXT)
-    applications = active_applications(person, around - CONTEXT, around + CONTEXT)
-    _, judgements = assign(slots, [a.applied_at for a in applications])
-    for application, judgement in zip(applications, judgements, strict=True):
-        counts_for = judgement.slot.id if judgement.slot and judgement.verdict.counts else None
-        if application.verdict != judgement.verdict.value or application.counts_for_slot_id != counts_for:
-            db.session.add(RecordEdit(person_id=person.id, record_type="application", record_id=application.id,
-                                      action="rejudge", at=now, before={"verdict": application.verdict}))  # fmt: skip
-            application.verdict = judgement.verdict.value
-            application.counts_for_slot_id = counts_for
-    db.session.flush()
 
 
 def skip_dose(person: Person, slot_id: int, reason: str, now: dt.datetime) -> Skip:

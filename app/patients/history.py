@@ -16,7 +16,7 @@ from app.dosing.adherence import AdherenceSummary, summarize_closed
 from app.dosing.windows import SlotState, Verdict, assign, slot_states
 from app.extensions import db
 from app.models import Application, DoseSlot, ItchEntry, Person, PoemResponse
-from app.patients.doses import CONTEXT, active_applications, skipped_indexes, slots_between
+from app.patients.ledger import CONTEXT, active_applications, skipped_indexes, slots_between
 
 # Stored verdicts of applications that never count: shown to clinicians, counted as extras.
 EXTRA_VERDICTS = frozenset({Verdict.EXTRA.value, Verdict.SKIP_ZONE.value})

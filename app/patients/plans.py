@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import Application, DoseSlot, Person, Plan, PlanEvent
 from app.models.bulk import insert_new_values, stored
 from app.models.plans import ACTIVE, PAUSED, STOPPED
+from app.patients.ledger import rejudge
 from app.reminders import outbox
 
 HORIZON_DAYS = 14
@@ -120,7 +121,7 @@ def refresh_slots(person: Person, now: dt.datetime) -> None:
     if open_slot is not None and not _has_counted_application(open_slot):
         open_slot.paused = plan is None or plan.status != ACTIVE
     if plan is None:
-        outbox.replan(person, now)
+        _rejudge_and_replan(person, now)
         return
     tz = ZoneInfo(person.timezone)
     today = now.astimezone(tz).date()
@@ -135,7 +136,15 @@ def refresh_slots(person: Person, now: dt.datetime) -> None:
                 local_time=slot.local_time.strftime("%H:%M"), scheduled_at=slot.scheduled,
                 opens_at=slot.opens, closes_at=slot.closes, paused=plan.status == PAUSED,
             ))  # fmt: skip
+    _rejudge_and_replan(person, now)
+
+
+def _rejudge_and_replan(person: Person, now: dt.datetime) -> None:
+    """A window open now may have been made, paused or resumed with reports already in it: the rule
+    judges them again, so a dose reported while it was paused counts once it resumes. Then the
+    reminders follow the new slots."""
     db.session.flush()
+    rejudge(person, now, now)
     outbox.replan(person, now)
 
 

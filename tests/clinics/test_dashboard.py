@@ -15,7 +15,8 @@ from app.measures.poem import ITEMS
 from app.models import Account, Clinic, ClinicLink, Person
 from app.models.plans import PAUSED, STOPPED
 from app.patients import history
-from app.patients.doses import record_application, skip_dose, slots_between, undo_application
+from app.patients.doses import record_application, skip_dose, undo_application
+from app.patients.ledger import slots_between
 from app.patients.plans import PlanInput, create_plan, set_status
 from app.patients.symptoms import answer_poem, log_itch, report_side_effects
 from tests.patients.log import NOW, add_symptoms, applied, build_log, london
@@ -135,8 +136,8 @@ def build_kolkata_changes(person) -> None:
     Thu 28  08:05 undone: missed
             paused 17:00, 21:00 reported (no dose planned), resumed 21:30 in the window:
             21:00 on time (the last minute of on time)
-    Fri 29  paused 05:00, 07:00 reported, resumed 07:30, 09:30 reported (stored as counting, late):
-            the rule counts the first report, 07:00, on time.      20:00 on time
+    Fri 29  paused 05:00, 07:00 reported, resumed 07:30: the resume judges 07:00 again, and it counts,
+            on time; so 09:30 is an extra (never "late", which would hide a double dose).   20:00 on time
     Sat 30  stopped 05:00, 09:01 reported, a new plan at 09:30 makes the open 08:00 window: 09:01 late
             20:10 on time
     Sun 31  08:00 on time, 08:30 extra      20:00 missed
@@ -157,7 +158,7 @@ def build_kolkata_changes(person) -> None:
         set_status(person, PAUSED, pause)
         assert applied(person, reported)[1] == "unscheduled"
         set_status(person, "active", resume)
-    assert applied(person, kolkata(29, 9, 30))[1] == "late"
+    assert applied(person, kolkata(29, 9, 30))[1] == "extra"
     applied(person, kolkata(29, 20))
     set_status(person, STOPPED, kolkata(30, 5))
     assert applied(person, kolkata(30, 9, 1))[1] == "unscheduled"
@@ -172,8 +173,8 @@ def test_adherence_follows_the_rule_after_undos_skips_and_windows_opened_again(m
     row = rows_by_id(clinic)[person.id]
     # Closed: 27 (on time, late), 28 (missed, on time), 29 (on time, on time), 30 (late, on time),
     # 31 (on time, missed), 1 June (missed): due 11, taken 8 (6 on time), missed 3, none skipped;
-    # one extra (31 May 08:30); full days 27, 29 and 30 of 6.
-    expected = AdherenceSummary(due=11, taken=8, on_time=6, late=2, missed=3, skipped=0, extras=1, full_days=3, days=6)
+    # two extras (29 May 09:30, 31 May 08:30); full days 27, 29 and 30 of 6.
+    expected = AdherenceSummary(due=11, taken=8, on_time=6, late=2, missed=3, skipped=0, extras=2, full_days=3, days=6)
     assert row.adherence_7 == expected
     assert row.adherence_7 == history.adherence(person, 7, NOW)
 

@@ -16,7 +16,8 @@ from app.clinics.records import read_record
 from app.extensions import db
 from app.measures.poem import ITEMS
 from app.models import Person
-from app.patients.doses import skip_dose, slots_between
+from app.patients.doses import skip_dose
+from app.patients.ledger import slots_between
 from app.patients.symptoms import answer_poem, log_itch, report_side_effects
 from tests.patients.log import NOW, build_log, london
 

@@ -24,7 +24,8 @@ from zoneinfo import ZoneInfo
 from app.extensions import db
 from app.models import ItchEntry, PoemResponse, SideEffectReport
 from app.models.plans import ACTIVE, PAUSED
-from app.patients.doses import record_application, skip_dose, slots_between, undo_application
+from app.patients.doses import record_application, skip_dose, undo_application
+from app.patients.ledger import slots_between
 from app.patients.plans import PlanInput, create_plan, set_status
 
 LONDON = ZoneInfo("Europe/London")

@@ -15,7 +15,8 @@ from flask_wtf.csrf import generate_csrf
 
 from app.extensions import csrf
 from app.patients import history, symptoms
-from app.patients.doses import record_application, skip_dose, slots_between, today_view, undo_application
+from app.patients.doses import record_application, skip_dose, today_view, undo_application
+from app.patients.ledger import slots_between
 from app.web.api import errors, openapi, schemas
 from app.web.patient.access import person_or_404
 

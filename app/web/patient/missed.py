@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from app.models import Person
-from app.patients.doses import slots_between
+from app.patients.ledger import slots_between
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,75 @@
+"""The person's dose ledger as the rule reads it: slots, applications and skips around an instant,
+and storing the rule's judgement of them again after a change."""
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from app.dosing.windows import assign
+from app.extensions import db
+from app.models import Application, DoseSlot, Person, RecordEdit, Skip
+
+# Enough slots either side of an instant for the rule to see its neighbours.
+CONTEXT = dt.timedelta(days=2)
+
+
+def slots_between(person: Person, start: dt.datetime, end: dt.datetime) -> list[DoseSlot]:
+    """The person's slots whose windows touch [start, end), in time order."""
+    query = select(DoseSlot).where(*_touching(person, start, end)).order_by(DoseSlot.scheduled_at)
+    return list(db.session.scalars(query))
+
+
+def _touching(person: Person, start: dt.datetime, end: dt.datetime) -> tuple:
+    return DoseSlot.person_id == person.id, DoseSlot.closes_at > start, DoseSlot.opens_at < end
+
+
+def slots_and_counted(person: Person, start: dt.datetime, end: dt.datetime) -> tuple[list[DoseSlot], list[dt.datetime]]:
+    """The slots whose windows touch [start, end), and when their counted applications were made
+    (in report order), read in one statement.
+
+    Extras never count, so the counted applications alone decide a new report's verdict.
+    """
+    rows = db.session.execute(
+        select(DoseSlot, Application.id, Application.applied_at)
+        .outerjoin(Application, (Application.counts_for_slot_id == DoseSlot.id) & Application.voided_at.is_(None))
+        .where(*_touching(person, start, end))
+        .order_by(DoseSlot.scheduled_at)
+    ).all()
+    applied = sorted((application_id, at) for _, application_id, at in rows if application_id is not None)
+    return [slot for slot, _, _ in rows], [at for _, at in applied]
+
+
+def active_applications(person: Person, start: dt.datetime, end: dt.datetime) -> list[Application]:
+    """Applications not undone, dated in [start, end), in the order they were reported."""
+    query = select(Application).where(
+        Application.person_id == person.id, Application.voided_at.is_(None),
+        Application.applied_at >= start, Application.applied_at < end,
+    )  # fmt: skip
+    return list(db.session.scalars(query.order_by(Application.id)))
+
+
+def skipped_indexes(person: Person, slots: list[DoseSlot]) -> set[int]:
+    ids = {s.id: i for i, s in enumerate(slots)}
+    skipped = db.session.scalars(
+        select(Skip.slot_id).where(Skip.person_id == person.id, Skip.voided_at.is_(None), Skip.slot_id.in_(ids))
+    )
+    return {ids[slot_id] for slot_id in skipped}
+
+
+def rejudge(person: Person, around: dt.datetime, now: dt.datetime) -> None:
+    """Store again what the rule makes of the applications near `around`, recording each change.
+
+    After an undo, and after a plan change that opens, pauses or resumes a window with reports in it:
+    so each application's stored verdict and counted slot are always the rule's answer.
+    """
+    slots = slots_between(person, around - CONTEXT, around + CONTEXT)
+    applications = active_applications(person, around - CONTEXT, around + CONTEXT)
+    _, judgements = assign(slots, [a.applied_at for a in applications])
+    for application, judgement in zip(applications, judgements, strict=True):
+        counts_for = judgement.slot.id if judgement.slot and judgement.verdict.counts else None
+        if application.verdict != judgement.verdict.value or application.counts_for_slot_id != counts_for:
+            db.session.add(RecordEdit(person_id=person.id, record_type="application", record_id=application.id,
+                                      action="rejudge", at=now, before={"verdict": application.verdict}))  # fmt: skip
+            application.verdict = judgement.verdict.value
+            application.counts_for_slot_id = counts_for
+    db.session.flush()
