@@ -1,7 +1,9 @@
 """The clinician dashboard: one row per patient linked to a clinic, at a glance, sortable.
 
 Four queries whatever the number of patients: the linked people (latest plan, last activity, latest
-two POEMs, red flags), everyone's 7- and 30-day adherence counted in the database, extras, and itch.
+two POEMs, red flags), then, each counted in the database per person, the 7- and 30-day adherence,
+the extras, and the worst itch. Each person's periods are their own local days: the bounds of each
+time zone's periods are worked out in Python and looked up in SQL by the person's zone.
 
 Adherence equals history.adherence without running the rule slot by slot. The rule gives a slot the
 first application reported in its window, and `Application.counts_for_slot_id` names it: each report
@@ -19,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, String, and_, case, func, literal, select, union_all
+from sqlalchemy import Date, and_, case, func, literal, select
 from sqlalchemy.orm import aliased
 
 from app.dosing.adherence import AdherenceSummary
@@ -30,6 +32,7 @@ from app.models.clinics import ClinicLink
 from app.models.doses import Application, DoseSlot, Skip
 from app.models.plans import Plan
 from app.models.symptoms import ItchEntry, PoemResponse, SideEffectReport
+from app.models.types import UTCDateTime
 from app.patients.history import EXTRA_VERDICTS
 from app.patients.ledger import CONTEXT
 
@@ -64,10 +67,10 @@ class PatientRow:
 
 
 @dataclass
-class _Log:  # one person's rows from the batch queries
+class _Log:  # one person's figures from the batch queries
     counts: list[int] = field(default_factory=lambda: [0] * len(COUNTS) * len(PERIODS))  # COUNTS per period
-    extras: list[dt.datetime] = field(default_factory=list)  # when each extra or skip-zone report was applied
-    itch: list = field(default_factory=list)  # (local_date, peak)
+    extras: list[int] = field(default_factory=lambda: [0] * len(PERIODS))  # extra or skip-zone reports per period
+    worst_itch: int | None = None  # the highest peak itch of the last SHORT_DAYS local days
 
 
 def patient_rows(clinic_id: int, now: dt.datetime) -> list[PatientRow]:
@@ -76,14 +79,13 @@ def patient_rows(clinic_id: int, now: dt.datetime) -> list[PatientRow]:
     people = _people(linked)
     if not people:
         return []
-    todays = {p.timezone: now.astimezone(ZoneInfo(p.timezone)).date() for p in people}
-    # One instant before every person's 30 local days (local midnights compare as instants), and the rule's context.
-    start = min(dt.datetime.combine(day - dt.timedelta(days=LONG_DAYS - 1), dt.time(0), tzinfo=ZoneInfo(zone))
-                for zone, day in todays.items()).astimezone(dt.UTC) - CONTEXT  # fmt: skip
+    periods = _periods({p.timezone for p in people}, now)
+    # One instant before every person's 30 local days, less the rule's context.
+    start = min(row[f"since_{LONG_DAYS}"] for row in periods.values()) - CONTEXT
     logs: dict[int, _Log] = defaultdict(_Log)
-    _read_adherence(logs, linked, todays, (start, now))
-    _read_few(logs, linked, (start, now), min(todays.values()) - dt.timedelta(days=SHORT_DAYS - 1))
-    return [_row(person, logs[person.id], now) for person in people]
+    _read_adherence(logs, linked, periods, (start, now), min(row[f"first_{LONG_DAYS}"] for row in periods.values()))
+    _read_few(logs, linked, periods, (start, now))
+    return [_row(person, logs[person.id]) for person in people]
 
 
 def _people(linked) -> list:
@@ -121,16 +123,25 @@ def _closed(slot, now: dt.datetime) -> tuple:
     return slot.closes_at <= now, slot.paused.is_(False)
 
 
-def _read_adherence(logs: dict[int, _Log], linked, todays: dict[str, dt.date], span: tuple) -> None:
-    """COUNTS for each person's own last 7 and 30 local days (`todays` by time zone), in one row each."""
-    days, periods = _slot_days(linked, min(todays.values()) - dt.timedelta(days=LONG_DAYS - 1), span), _periods(todays)
-    columns = []
-    for period in PERIODS:
-        inside = and_(days.c.local_date >= periods.c[f"first_{period}"], days.c.local_date <= periods.c.today)
-        columns += [func.sum(case((inside, days.c[name]), else_=0)) for name in ("due", "taken", "on_time", "skipped")]
-        columns += [func.count(case((inside, 1))), func.count(case((and_(inside, days.c.taken < days.c.due), 1)))]
-    query = (select(days.c.person_id, *columns).join(Person, Person.id == days.c.person_id)
-             .join(periods, periods.c.zone == Person.timezone).group_by(days.c.person_id))  # fmt: skip
+def _read_adherence(logs: dict[int, _Log], linked, periods, span: tuple, first_day: dt.date) -> None:
+    """COUNTS for each person's own last 7 and 30 local days, in one row each.
+
+    Each day's tallies are flagged once for the periods it falls in (a materialized CTE, so the flags
+    are not worked out again for every sum), then summed per person. A closed slot's local day is never
+    after the person's today, so only the first day of each period is compared.
+    """
+    days = _slot_days(linked, first_day, span)
+    inside = [
+        case((days.c.local_date >= _by_zone(periods, f"first_{p}"), 1), else_=0).label(f"in_{p}") for p in PERIODS
+    ]
+    flagged = (
+        select(days, case((days.c.taken < days.c.due, 1), else_=0).label("short"), *inside)
+        .join(Person, Person.id == days.c.person_id)
+        .cte("flagged").prefix_with("MATERIALIZED")
+    )  # fmt: skip
+    columns = [func.sum(flagged.c[f"in_{p}"] * (flagged.c[name] if name else 1))
+               for p in PERIODS for name in ("due", "taken", "on_time", "skipped", None, "short")]  # fmt: skip
+    query = select(flagged.c.person_id, *columns).group_by(flagged.c.person_id)
     for person_id, *counts in db.session.execute(query):
         logs[person_id].counts = [int(count) for count in counts]  # PostgreSQL sums are decimals
 
@@ -141,8 +152,7 @@ def _slot_days(linked, first_day: dt.date, span: tuple):
     counting = aliased(Application)
     taken = counting.id.is_not(None)
     # A slot whose dose counts is taken even if it was skipped first.
-    skips = select(Skip.slot_id).where(Skip.person_id.in_(linked), Skip.voided_at.is_(None)).distinct().subquery()
-    skipped = and_(~taken, skips.c.slot_id.is_not(None))
+    skipped = and_(~taken, select(Skip.id).where(Skip.slot_id == DoseSlot.id, Skip.voided_at.is_(None)).exists())
     on_time = counting.verdict == Verdict.COUNTED.value
     return (
         select(DoseSlot.person_id, DoseSlot.local_date, func.count().label("due"),
@@ -154,7 +164,6 @@ def _slot_days(linked, first_day: dt.date, span: tuple):
         # day) but lets the database read only the span's applications instead of every one.
         .outerjoin(counting, and_(counting.counts_for_slot_id == DoseSlot.id, counting.voided_at.is_(None),
                                   counting.applied_at <= now, counting.applied_at >= start - CONTEXT))
-        .outerjoin(skips, skips.c.slot_id == DoseSlot.id)
         .where(DoseSlot.person_id.in_(linked), DoseSlot.local_date >= first_day, *_closed(DoseSlot, now),
                # Implied by the dates, but lets the (person_id, scheduled_at) unique index bound the scan.
                DoseSlot.scheduled_at >= start, DoseSlot.scheduled_at < now)
@@ -163,14 +172,25 @@ def _slot_days(linked, first_day: dt.date, span: tuple):
     )  # fmt: skip
 
 
-def _periods(todays: dict[str, dt.date]):
-    """A table of each time zone's today and the first day of each period, to join people to."""
-    rows = [
-        select(literal(zone, String).label("zone"), literal(today, Date).label("today"),
-               *(literal(today - dt.timedelta(days=days - 1), Date).label(f"first_{days}") for days in PERIODS))
-        for zone, today in todays.items()
-    ]  # fmt: skip
-    return union_all(*rows).subquery()
+def _periods(zones: set[str], now: dt.datetime) -> dict[str, dict]:
+    """For each time zone: today, and each period's first local day and the instant it begins (local
+    midnight, so "applied on one of these local days" is a comparison of instants)."""
+    periods = {}
+    for zone in zones:
+        tz = ZoneInfo(zone)
+        today = now.astimezone(tz).date()
+        periods[zone] = {"zone": zone, "today": today}
+        for days in PERIODS:
+            first = today - dt.timedelta(days=days - 1)
+            periods[zone][f"first_{days}"] = first
+            periods[zone][f"since_{days}"] = dt.datetime.combine(first, dt.time(0), tzinfo=tz).astimezone(dt.UTC)
+    return periods
+
+
+def _by_zone(periods: dict[str, dict], name: str):
+    """SQL for the value `name` of _periods that belongs to the person's time zone."""
+    kind = UTCDateTime() if name.startswith("since") else Date
+    return case({zone: literal(row[name], kind) for zone, row in periods.items()}, value=Person.timezone)
 
 
 def _uncounted(application, span: tuple):
@@ -180,40 +200,43 @@ def _uncounted(application, span: tuple):
                 application.applied_at >= start, application.applied_at <= now)  # fmt: skip
 
 
-def _read_few(logs: dict[int, _Log], linked, span: tuple, first_itch_day: dt.date) -> None:
-    """A few rows each: extras by `now` (counted on the local day applied), and itch from the earliest first
-    day of anyone's last 7."""
+def _read_few(logs: dict[int, _Log], linked, periods, span: tuple) -> None:
+    """Per person: the extras applied by `now` on each period's local days, and the worst itch of the last 7."""
     # Extras never count for a slot: saying so lets the database find them by that (unique) column's index.
-    extras = select(Application.person_id, Application.applied_at).where(Application.person_id.in_(linked),
-        Application.verdict.in_(sorted(EXTRA_VERDICTS)), _uncounted(Application, span))  # fmt: skip
-    for person_id, applied_at in db.session.execute(extras):
-        logs[person_id].extras.append(applied_at)
-    itch = select(ItchEntry.person_id, ItchEntry.local_date, ItchEntry.peak_itch).where(
-        ItchEntry.person_id.in_(linked), ItchEntry.local_date >= first_itch_day)  # fmt: skip
-    for person_id, day, peak in db.session.execute(itch):
-        logs[person_id].itch.append((day, peak))
+    extras = (
+        select(Application.person_id,
+               *(func.count(case((Application.applied_at >= _by_zone(periods, f"since_{p}"), 1))) for p in PERIODS))
+        .join(Person, Person.id == Application.person_id)
+        .where(Application.person_id.in_(linked), Application.verdict.in_(sorted(EXTRA_VERDICTS)),
+               _uncounted(Application, span))
+        .group_by(Application.person_id)
+    )  # fmt: skip
+    for person_id, *counts in db.session.execute(extras):
+        logs[person_id].extras = counts
+    itch = (
+        select(ItchEntry.person_id, func.max(ItchEntry.peak_itch))
+        .join(Person, Person.id == ItchEntry.person_id)
+        .where(ItchEntry.person_id.in_(linked), ItchEntry.local_date >= _by_zone(periods, f"first_{SHORT_DAYS}"),
+               ItchEntry.local_date <= _by_zone(periods, "today"))
+        .group_by(ItchEntry.person_id)
+    )  # fmt: skip
+    for person_id, worst in db.session.execute(itch):
+        logs[person_id].worst_itch = worst
 
 
-def _summaries(person, log: _Log, now: dt.datetime) -> list[AdherenceSummary]:
+def _summaries(log: _Log) -> list[AdherenceSummary]:
     """history.adherence(person, days, now) for each of PERIODS, from the person's counts and extras."""
-    tz = ZoneInfo(person.timezone)
-    today = now.astimezone(tz).date()
-    # Extras count on the local day they were applied, as history counts them.
-    ages = [(today - at.astimezone(tz).date()).days for at in log.extras]
     summaries = []
-    for i, period in enumerate(PERIODS):
+    for i, extras in enumerate(log.extras):
         due, taken, on_time, skipped, days, days_not_full = log.counts[i * len(COUNTS) : (i + 1) * len(COUNTS)]
-        extras = sum(0 <= age < period for age in ages)
         summaries.append(AdherenceSummary(due, taken, on_time, taken - on_time, due - taken - skipped, skipped, extras,
                                           full_days=days - days_not_full, days=days))  # fmt: skip
     return summaries
 
 
-def _row(person, log: _Log, now: dt.datetime) -> PatientRow:
-    short, long = _summaries(person, log, now)
-    today = now.astimezone(ZoneInfo(person.timezone)).date()
-    first_itch_day = today - dt.timedelta(days=SHORT_DAYS - 1)
-    worst_itch = max((peak for day, peak in log.itch if first_itch_day <= day <= today), default=None)
+def _row(person, log: _Log) -> PatientRow:
+    short, long = _summaries(log)
+    worst_itch = log.worst_itch
     total, before = person.poem_total, person.poem_before
     change = total - before if total is not None and before is not None else None
     activity = [person.last_application, person.last_itch, person.last_side_effect, person.last_poem]
