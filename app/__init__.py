@@ -24,6 +24,13 @@ def create_app(config=None) -> Flask:
 
     from app import models  # noqa: F401  (every model registered before anything uses the metadata)
 
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A database server's connections go stale (a restart, an idle timeout): each is checked before
+        # use. A SQLite file has no connection to lose, so it skips the extra statement.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+            "pool_pre_ping": True,
+        }
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     babel.init_app(app, locale_selector=select_locale)

@@ -59,3 +59,10 @@ def test_every_postgresql_connection_runs_without_jit(app):
         for _ in range(2):  # a fresh connection, then one from the pool
             assert db.session.execute(db.text("SHOW jit")).scalar() == "off"
             db.session.remove()
+
+
+def test_a_database_server_s_connections_are_checked_before_use_and_a_sqlite_file_s_are_not(app):
+    """pool_pre_ping costs a statement per request: worth it where a restart can leave a dead connection."""
+    with app.app_context():
+        server = db.engine.dialect.name != "sqlite"
+        assert db.engine.pool._pre_ping is server

@@ -9,6 +9,7 @@ import secrets
 
 from flask import session
 from flask_login import UserMixin, login_user, logout_user
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db, login_manager
@@ -30,11 +31,16 @@ class SignedIn(UserMixin):
         return self.account.id
 
 
+# The account and its people come in the same query: every signed-in request needs the account, and
+# most pages then look up one of its people, which the session then holds without a query. Built once,
+# with the token as a parameter: building and keying the statement anew cost more than running it.
+_LOGIN = (select(LoginSession).options(joinedload(LoginSession.account).joinedload(Account.people))
+          .where(LoginSession.token == bindparam("token")))  # fmt: skip
+
+
 @login_manager.user_loader
 def load_session(token: str) -> SignedIn | None:
-    # The account and its people come in the same query: every signed-in request needs the account,
-    # and most pages then look up one of its people, which the session now holds without a query.
-    login = db.session.get(LoginSession, token, options=[joinedload(LoginSession.account).joinedload(Account.people)])
+    login = db.session.scalars(_LOGIN, {"token": token}).unique().one_or_none()
     return SignedIn(login) if login and login.ended_at is None else None
 
 
