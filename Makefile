@@ -1,6 +1,8 @@
 # The README is the truth about these targets.
 PYTHON ?= python3
 PORT ?= 8000
+# Test workers (pytest-xdist): one per core.
+JOBS ?= auto
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app:create_app
@@ -31,7 +33,7 @@ run: setup
 
 ## make test: set up and run the whole suite
 test: setup-dev
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(JOBS) --dist loadfile
 
 lint: setup-dev
 	$(BIN)/ruff check .

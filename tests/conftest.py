@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 from bs4 import BeautifulSoup
+from sqlalchemy.engine import make_url
 
 from app import accounts, create_app
 from app.config import Config, TestingConfig
@@ -38,7 +39,12 @@ def packs_read_once():
         yield
 
 
-# Database tests run on SQLite, and on PostgreSQL too when TEST_DATABASE_URL names one.
+# Database tests run on SQLite, and on PostgreSQL too when TEST_DATABASE_URL names one. Under
+# pytest-xdist (`make test` runs a worker per core) each worker has a database of its own.
+if os.environ.get("TEST_DATABASE_URL") and os.environ.get("PYTEST_XDIST_WORKER"):
+    from tests.reminders.processes import postgres_url
+
+    os.environ["TEST_DATABASE_URL"] = postgres_url(make_url(os.environ["TEST_DATABASE_URL"]).database)
 DATABASE_URLS = ["sqlite://"] + ([os.environ["TEST_DATABASE_URL"]] if os.environ.get("TEST_DATABASE_URL") else [])
 
 

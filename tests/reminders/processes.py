@@ -45,10 +45,13 @@ TICK = dt.timedelta(seconds=30)  # the sweep interval of the real scheduler (sch
 
 def postgres_url(name: str, base: str | None = None) -> str | None:
     """`base` (default TEST_DATABASE_URL) with its database renamed to `name`, made if missing; None
-    when there is no PostgreSQL to use."""
+    when there is no PostgreSQL to use. Under pytest-xdist the name ends with the worker's id, so
+    workers never share a database."""
     base = base or os.environ.get("TEST_DATABASE_URL")
     if not base:
         return None
+    if worker := os.environ.get("PYTEST_XDIST_WORKER"):
+        name = f"{name.removesuffix('_' + worker)}_{worker}"
     import psycopg
     from psycopg import sql
 
