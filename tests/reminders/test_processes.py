@@ -150,6 +150,19 @@ class Kill:
         return f"{self.tick:%H:%M} {self.how}: {len(self.received)} received, {self.unmarked.total()} unmarked{after}"
 
 
+def settled(push_service: PushService, quiet: float = 0.3) -> list:
+    """The endpoint's deliveries once none has come for `quiet` seconds: a push already on the wire when
+    its sender was killed still arrives, and must be counted with what that sender sent."""
+    deliveries, deadline = push_service.deliveries(), time.monotonic() + 10
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        latest = push_service.deliveries()
+        if len(latest) == len(deliveries):
+            break
+        deliveries = latest
+    return deliveries
+
+
 def sweep_and_kill(driver: Driver, push_service: PushService, now: dt.datetime, how: str, rng) -> Kill:
     """Start a sweep at now and kill -9 the process during it; what the endpoint and the database had then."""
     kill = Kill(now, how, len(push_service.deliveries()))
@@ -163,7 +176,7 @@ def sweep_and_kill(driver: Driver, push_service: PushService, now: dt.datetime, 
         time.sleep(rng.uniform(0, 0.4))
     kill.finished = driver.replied()
     driver.kill()
-    kill.received = pushes(push_service.deliveries()[kill.first :])
+    kill.received = pushes(settled(push_service)[kill.first :])
     marked = {(r.person_id, r.slot_id, r.kind) for r in outbox(PUSH, START, END) if r.state == SENT}
     kill.unmarked = Counter(key for key in kill.received if key not in marked)
     return kill
