@@ -217,7 +217,9 @@ def _read_few(logs: dict[int, _Log], linked, periods, span: tuple) -> None:
         select(ItchEntry.person_id, func.max(ItchEntry.peak_itch))
         .join(Person, Person.id == ItchEntry.person_id)
         .where(ItchEntry.person_id.in_(linked), ItchEntry.local_date >= _by_zone(periods, f"first_{SHORT_DAYS}"),
-               ItchEntry.local_date <= _by_zone(periods, "today"))
+               ItchEntry.local_date <= _by_zone(periods, "today"),
+               # Implied by the line above, but lets the (person_id, local_date) index read only these days.
+               ItchEntry.local_date >= min(row[f"first_{SHORT_DAYS}"] for row in periods.values()))
         .group_by(ItchEntry.person_id)
     )  # fmt: skip
     for person_id, worst in db.session.execute(itch):
