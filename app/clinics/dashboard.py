@@ -33,7 +33,7 @@ from app.models.doses import Application, DoseSlot, Skip
 from app.models.plans import Plan
 from app.models.symptoms import ItchEntry, PoemResponse, SideEffectReport
 from app.models.types import UTCDateTime
-from app.patients.history import EXTRA_VERDICTS
+from app.patients.history import EXTRA_VERDICTS, local_midnight
 from app.patients.ledger import CONTEXT
 
 NO_PLAN = "none"  # plan status of a person who never had a plan
@@ -177,13 +177,11 @@ def _periods(zones: set[str], now: dt.datetime) -> dict[str, dict]:
     midnight, so "applied on one of these local days" is a comparison of instants)."""
     periods = {}
     for zone in zones:
-        tz = ZoneInfo(zone)
-        today = now.astimezone(tz).date()
-        periods[zone] = {"zone": zone, "today": today}
+        today = now.astimezone(ZoneInfo(zone)).date()
+        periods[zone] = {"today": today}
         for days in PERIODS:
             first = today - dt.timedelta(days=days - 1)
-            periods[zone][f"first_{days}"] = first
-            periods[zone][f"since_{days}"] = dt.datetime.combine(first, dt.time(0), tzinfo=tz).astimezone(dt.UTC)
+            periods[zone] |= {f"first_{days}": first, f"since_{days}": local_midnight(zone, first)}
     return periods
 
 

@@ -69,7 +69,8 @@ class PatientRecord:
 
 def read_record(person: Person, first_day: dt.date, last_day: dt.date, now: dt.datetime) -> PatientRecord:
     """The person's slots (with states at `now`), applications, itch, side effects and POEMs in the period."""
-    start, end = local_midnight(person, first_day), local_midnight(person, last_day + dt.timedelta(days=1))
+    start = local_midnight(person.timezone, first_day)
+    end = local_midnight(person.timezone, last_day + dt.timedelta(days=1))
     slots = slots_between(person, start - CONTEXT, end + CONTEXT)
     applications = active_applications(person, start - CONTEXT, end + CONTEXT)
     plans = {plan.id: plan for plan in db.session.scalars(select(Plan).where(Plan.person_id == person.id))}

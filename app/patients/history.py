@@ -83,9 +83,9 @@ def local_today(person: Person, now: dt.datetime) -> dt.date:
     return now.astimezone(ZoneInfo(person.timezone)).date()
 
 
-def local_midnight(person: Person, day: dt.date) -> dt.datetime:
-    """The UTC instant at which `day` begins on the person's own calendar."""
-    return dt.datetime.combine(day, dt.time(0), tzinfo=ZoneInfo(person.timezone)).astimezone(dt.UTC)
+def local_midnight(timezone: str, day: dt.date) -> dt.datetime:
+    """The UTC instant at which `day` begins on the calendar of a time zone (a person's, say)."""
+    return dt.datetime.combine(day, dt.time(0), tzinfo=ZoneInfo(timezone)).astimezone(dt.UTC)
 
 
 def _read(person: Person, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> _Reading:
@@ -117,7 +117,7 @@ def month_calendar(person: Person, year: int, month: int, now: dt.datetime, firs
     """
     first = dt.date(year, month, 1)
     after = (first + dt.timedelta(days=31)).replace(day=1)
-    reading = _read(person, local_midnight(person, first), local_midnight(person, after), now)
+    reading = _read(person, local_midnight(person.timezone, first), local_midnight(person.timezone, after), now)
     by_day: dict[dt.date, list[CalendarSlot]] = {}
     for i, (slot, state) in enumerate(zip(reading.slots, reading.states, strict=True)):
         by_day.setdefault(slot.local_date, []).append(CalendarSlot(slot, state, reading.counted.get(i)))
@@ -144,7 +144,7 @@ def adherence(person: Person, days: int, now: dt.datetime) -> AdherenceSummary:
     """
     today = local_today(person, now)
     first_day = today - dt.timedelta(days=days - 1)
-    start = local_midnight(person, first_day)
+    start = local_midnight(person.timezone, first_day)
     reading = _read(person, start, now, now)
     in_period = [
         (slot, state)
