@@ -75,6 +75,16 @@ def phone(browser, request):
     context.close()
 
 
+def follow(page, target) -> None:
+    """Click `target` and return once the page it leads to has loaded.
+
+    A click returns as soon as it is dispatched; reading the page then may read the old one, and
+    wait_for_url cannot tell when the new page has the old page's address (a form posting to itself).
+    """
+    with page.expect_navigation():
+        target.click()
+
+
 def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot as a test artifact, to look at."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ from app.clinics import demo, staff
 from app.config import TestingConfig
 from app.extensions import db
 from app.models import Clinician
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import follow, screenshot
 from tests.browser.test_pages import sideways_overflow, violations
 
 PASSWORD = "lantern violet harbour pebble 7"
@@ -86,7 +86,7 @@ def test_a_clinician_signs_in_finds_who_needs_attention_edits_a_plan_and_exports
     check(page, "dashboard")
     assert page.locator("table.dashboard tbody tr").count() == 8
 
-    page.get_by_role("link", name="Show only patients who need attention").click()
+    follow(page, page.get_by_role("link", name="Show only patients who need attention"))
     flagged = page.locator("table.dashboard tbody tr")
     assert 0 < flagged.count() < 8
     check(page, "dashboard_attention")

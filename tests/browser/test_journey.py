@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import follow, screenshot
 from tests.browser.test_pages import violations
 
 LONDON = ZoneInfo("Europe/London")
@@ -27,8 +27,7 @@ def test_first_day_journey(phone, live_server):
     phone.get_by_label("Choose a password").fill("ribbon kettle orbit saffron 42")
     phone.get_by_label("Your name or a nickname").fill("Sam")
     assert phone.get_by_label("Time zone").input_value() == "Europe/London", "detected by the browser"
-    phone.get_by_role("button", name="Create account").click()
-    phone.wait_for_load_state()
+    follow(phone, phone.get_by_role("button", name="Create account"))
     assert "/people/" in phone.url and phone.url.endswith("/today"), phone.locator("main").inner_text()
 
     phone.goto(phone.url.rsplit("/", 1)[0] + "/plan")
@@ -41,8 +40,7 @@ def test_first_day_journey(phone, live_server):
     phone.wait_for_url("**/today")
     check("today_open")
 
-    phone.get_by_role("button", name="I applied it").click()
-    phone.wait_for_url("**/today")
+    follow(phone, phone.get_by_role("button", name="I applied it"))
     assert "recorded as applied" in phone.locator(".flashes").inner_text()
     assert phone.get_by_role("button", name="I applied it").count() == 0, "no invitation to a second dose"
     assert "You applied this dose at" in phone.locator(".moment-message").inner_text()
@@ -62,20 +60,20 @@ def test_first_day_journey(phone, live_server):
     assert response["verdict"] == "extra"
     assert "already applied" in response["message"]
 
-    phone.get_by_role("navigation", name="Pages for Sam").get_by_role("link", name="Symptoms").click()
+    follow(phone, phone.get_by_role("navigation", name="Pages for Sam").get_by_role("link", name="Symptoms"))
     check("symptoms")
     phone.goto(phone.url.rsplit("/", 1)[0] + "/itch")
     phone.locator("input[name=peak][value='5']").check()
-    phone.get_by_role("button", name="Save").click()
+    follow(phone, phone.get_by_role("button", name="Save"))
     check("itch_saved")
 
     phone.goto(phone.url.split("/itch")[0] + "/poem")
     for group in phone.locator("fieldset").all():
         group.locator("input[type=radio]").nth(1).check()
-    phone.get_by_role("button", name="See my score").click()
+    follow(phone, phone.get_by_role("button", name="See my score"))
     assert "7" in phone.locator("main").inner_text()
     check("poem_result")
 
-    phone.get_by_role("navigation", name="Pages for Sam").get_by_role("link", name="History").click()
+    follow(phone, phone.get_by_role("navigation", name="Pages for Sam").get_by_role("link", name="History"))
     check("history")
     assert len(seen) == 8

@@ -14,7 +14,7 @@ from app.config import TestingConfig
 from app.extensions import db
 from app.models import DoseSlot, ReminderSettings
 from app.reminders import scheduler
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import follow, screenshot
 from tests.browser.test_pages import sideways_overflow, violations
 
 LONDON = ZoneInfo("Europe/London")
@@ -90,8 +90,7 @@ def test_reminder_settings_and_inbox_on_a_phone(phone, server, browser):
     phone.get_by_label("Quiet hours end").fill(quiet[1])
     phone.get_by_label("Weekly eczema check (POEM) reminder").select_option(label="Monday")
     phone.get_by_label("Remind me of my treatment review date").uncheck()
-    phone.get_by_role("button", name="Save", exact=True).click()
-    phone.wait_for_url(f"**/people/{person_id}/reminders")
+    follow(phone, phone.get_by_role("button", name="Save", exact=True))
     assert "Your reminder settings are saved." in phone.locator(".flashes").inner_text()
     assert phone.get_by_label("Quiet hours start").input_value() == quiet[0]
     assert not phone.get_by_label("Remind me of my treatment review date").is_checked()
@@ -124,8 +123,7 @@ def test_reminder_settings_and_inbox_on_a_phone(phone, server, browser):
     assert phone.locator(".inbox-item.unread").count() == 1
     assert phone.get_by_role("button", name="Remind me in 10 min").is_visible()
     check(phone, "inbox")
-    phone.get_by_role("button", name="Mark all as read").click()
-    phone.wait_for_url(f"**/people/{person_id}/inbox")
+    follow(phone, phone.get_by_role("button", name="Mark all as read"))
     assert phone.locator(".account-nav .badge").count() == 0
 
     # Without JavaScript the same account sees no push buttons, and the page says why.
