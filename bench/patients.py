@@ -2,11 +2,16 @@
 
     .venv/bin/python bench/patients.py [--seconds 10] [--clients 20] [--database sqlite|postgresql|both]
 
-gunicorn runs with 2 workers (production config). In the same run, 20 concurrent clients (threads,
-each with its own signed-in account) hit /healthz, then POST "I applied it"; then one client reads
-the Today page and the history of a person with a year of logs. Prints rate, p50 and p95, and the
-machine's CPU time per request (every process: server, database and client; from /proc/stat), which
-the shared machine's noise moves less than rates do.
+gunicorn runs with 2 workers (production config). In the same run, 20 concurrent clients (each with
+its own signed-in account) hit /healthz, then POST "I applied it"; then one client reads the Today
+page and the history of a person with a year of logs. Prints rate, p50 and p95, and the machine's
+CPU time per request (every process: server, database and client; from /proc/stat), which the
+shared machine's noise moves less than rates do.
+
+The clients are wrk (`apt-get install wrk`; one thread and connection per client) when it is
+installed, as in bench/run.py, else Python threads (`--client python` asks for them). The client
+shares the server's 2 cores: 20 Python threads take a GIL in turn and spend more CPU than wrk, so
+they slow the server and add their own wait to each latency.
 """
 
 import argparse
@@ -14,6 +19,7 @@ import datetime as dt
 import http.client
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -150,6 +156,55 @@ def load(port, seconds, jobs):
     return len(latencies) / seconds, statistics.median(latencies), p95, errors, cpu
 
 
+WRK_SCRIPT = """
+local jobs, threads, count = {%s}, {}, 0
+function setup(thread)
+  count = count + 1
+  thread:set("id", count)
+  table.insert(threads, thread)
+end
+function init(args)
+  local job = jobs[id]
+  req, expected, unexpected = wrk.format(job[1], job[2], job[3], job[4]), job[5], 0
+end
+function request() return req end
+function response(status, headers, body)
+  if status ~= expected then unexpected = unexpected + 1 end
+end
+function done(summary, latency, requests)
+  local bad = 0
+  for _, thread in ipairs(threads) do bad = bad + thread:get("unexpected") end
+  io.write(string.format("RESULT %%d %%d %%d %%d %%d\\n", summary.requests, summary.duration,
+                         latency:percentile(50), latency:percentile(95), bad + summary.errors.connect
+                         + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+
+
+def lua(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def load_wrk(port, seconds, jobs):
+    """load() with wrk: one thread and one connection per job."""
+    rows = []
+    for method, path, cookie, body, expected in jobs:
+        headers = {"Cookie": cookie} if cookie else {}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        fields = ", ".join(f"[{lua(k)}] = {lua(v)}" for k, v in headers.items())
+        rows.append(f"{{{lua(method)}, {lua(path)}, {{{fields}}}, {lua(body) if body else 'nil'}, {expected}}}")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(WRK_SCRIPT % ",\n".join(rows))
+        script.flush()
+        busy = busy_ms()
+        out = subprocess.run(["wrk", f"-t{len(jobs)}", f"-c{len(jobs)}", f"-d{seconds}s", "-s", script.name,
+                              f"http://127.0.0.1:{port}/"], capture_output=True, text=True, check=True)  # fmt: skip
+        cpu = busy_ms() - busy
+    requests, duration, p50, p95, bad = (int(n) for n in re.search(r"RESULT ([\d ]+)", out.stdout)[1].split())
+    return requests / (duration / 1e6), p50 / 1000, p95 / 1000, ["unexpected"] * bad, cpu / requests
+
+
 def report(name, result):
     rate, p50, p95, errors, cpu = result
     print(
@@ -159,12 +214,13 @@ def report(name, result):
     return rate
 
 
-def bench(label, database_url, seconds, clients):
+def bench(label, database_url, seconds, clients, load):
     cookies, long_cookie, people = prepare(database_url, clients)
     server, port = serve(database_url)
     try:
         sessions = [csrf_session(port, c, p) for c, p in zip(cookies, people, strict=False)]
-        print(f"{label}: gunicorn 2 workers, {clients} clients, {seconds} s each")
+        client = "wrk" if load is load_wrk else "Python threads"
+        print(f"{label}: gunicorn 2 workers, {clients} clients ({client}), {seconds} s each")
         health = report("/healthz", load(port, seconds, [("GET", "/healthz", None, None, 200)] * clients))
         jobs = [("POST", f"/people/{p}/applications", c, f"csrf_token={t}&when=now", 302)
                 for (c, t), p in zip(sessions, people, strict=False)]  # fmt: skip
@@ -187,14 +243,18 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--client", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python")
     args = parser.parse_args()
+    if args.client == "wrk" and not shutil.which("wrk"):
+        sys.exit("wrk is not installed: apt-get install wrk, or --client python")
+    client = load_wrk if args.client == "wrk" else load
     if args.database in ("sqlite", "both"):
         with tempfile.TemporaryDirectory() as folder:
-            bench("SQLite", f"sqlite:///{folder}/bench.sqlite3", args.seconds, args.clients)
+            bench("SQLite", f"sqlite:///{folder}/bench.sqlite3", args.seconds, args.clients, client)
     if args.database in ("postgresql", "both"):
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", "CREATE DATABASE thinlayer_bench"],
                        capture_output=True)  # fmt: skip
-        bench("PostgreSQL", PG_BENCH, args.seconds, args.clients)
+        bench("PostgreSQL", PG_BENCH, args.seconds, args.clients, client)
 
 
 if __name__ == "__main__":
