@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, and_, case, func, literal, select
+from sqlalchemy import Date, String, and_, case, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 
 from app.dosing.adherence import AdherenceSummary
@@ -41,7 +41,7 @@ PERIODS = SHORT_DAYS, LONG_DAYS = 7, 30  # the two adherence periods, in local d
 POEM_RISE = 3  # a POEM total up by this much on the one before needs a look
 HIGH_ITCH = 7  # a peak itch this high in the last 7 days needs a look
 REASONS = ("adherence", "red_flag", "poem_up", "itch", "extra")
-COUNTS = ("due", "taken", "on_time", "skipped", "days", "days_not_full")  # what _read_adherence gives per period
+COUNTS = ("due", "taken", "on_time", "skipped")  # what _read_adherence gives per period
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def patient_rows(clinic_id: int, now: dt.datetime) -> list[PatientRow]:
     # One instant before every person's 30 local days, less the rule's context.
     start = min(row[f"since_{LONG_DAYS}"] for row in periods.values()) - CONTEXT
     logs: dict[int, _Log] = defaultdict(_Log)
-    _read_adherence(logs, linked, periods, (start, now), min(row[f"first_{LONG_DAYS}"] for row in periods.values()))
+    _read_adherence(logs, linked, _zones(periods), (start, now))
     _read_few(logs, linked, periods, (start, now))
     return [_row(person, logs[person.id]) for person in people]
 
@@ -123,53 +123,40 @@ def _closed(slot, now: dt.datetime) -> tuple:
     return slot.closes_at <= now, slot.paused.is_(False)
 
 
-def _read_adherence(logs: dict[int, _Log], linked, periods, span: tuple, first_day: dt.date) -> None:
+def _read_adherence(logs: dict[int, _Log], linked, zones, span: tuple) -> None:
     """COUNTS for each person's own last 7 and 30 local days, in one row each.
 
-    Each day's tallies are flagged once for the periods it falls in (a materialized CTE, so the flags
-    are not worked out again for every sum), then summed per person. A closed slot's local day is never
-    after the person's today, so only the first day of each period is compared.
+    One pass over the span's closed slots, each counted in the periods its local day falls in (looked
+    up by the person's time zone). A closed slot's local day is never after the person's today, so
+    only the first day of each period is compared.
     """
-    days = _slot_days(linked, first_day, span)
-    inside = [
-        case((days.c.local_date >= _by_zone(periods, f"first_{p}"), 1), else_=0).label(f"in_{p}") for p in PERIODS
-    ]
-    flagged = (
-        select(days, case((days.c.taken < days.c.due, 1), else_=0).label("short"), *inside)
-        .join(Person, Person.id == days.c.person_id)
-        .cte("flagged").prefix_with("MATERIALIZED")
-    )  # fmt: skip
-    columns = [func.sum(flagged.c[f"in_{p}"] * (flagged.c[name] if name else 1))
-               for p in PERIODS for name in ("due", "taken", "on_time", "skipped", None, "short")]  # fmt: skip
-    query = select(flagged.c.person_id, *columns).group_by(flagged.c.person_id)
-    for person_id, *counts in db.session.execute(query):
-        logs[person_id].counts = [int(count) for count in counts]  # PostgreSQL sums are decimals
-
-
-def _slot_days(linked, first_day: dt.date, span: tuple):
-    """Closed slots dated from first_day on, per person and local day: due, taken, on time, skipped."""
     start, now = span
     counting = aliased(Application)
     taken = counting.id.is_not(None)
     # A slot whose dose counts is taken even if it was skipped first.
     skipped = and_(~taken, select(Skip.id).where(Skip.slot_id == DoseSlot.id, Skip.voided_at.is_(None)).exists())
     on_time = counting.verdict == Verdict.COUNTED.value
-    return (
-        select(DoseSlot.person_id, DoseSlot.local_date, func.count().label("due"),
-               *(func.count(case((when, 1))).label(name)
-                 for name, when in (("taken", taken), ("on_time", on_time), ("skipped", skipped))))
+    columns = []
+    for days in PERIODS:
+        inside = DoseSlot.local_date >= zones.c[f"first_{days}"]
+        columns += [func.count(case((and_(inside, when), 1))) for when in (True, taken, on_time, skipped)]
+    query = (
+        select(DoseSlot.person_id, *columns)
+        .join(Person, Person.id == DoseSlot.person_id)
+        .join(zones, zones.c.timezone == Person.timezone)
         # At most one application counts for a slot: the column is unique. Applied by `now` always holds
         # for a closed slot's dose; it is said so that a past `now` never counts a later tap.
         # The lower bound is implied too (a dose counts within its window, which opens after `start` less a
         # day) but lets the database read only the span's applications instead of every one.
         .outerjoin(counting, and_(counting.counts_for_slot_id == DoseSlot.id, counting.voided_at.is_(None),
                                   counting.applied_at <= now, counting.applied_at >= start - CONTEXT))
-        .where(DoseSlot.person_id.in_(linked), DoseSlot.local_date >= first_day, *_closed(DoseSlot, now),
-               # Implied by the dates, but lets the (person_id, scheduled_at) unique index bound the scan.
+        .where(DoseSlot.person_id.in_(linked), *_closed(DoseSlot, now),
+               # Implied by the periods, but lets the database skip the older slots early.
                DoseSlot.scheduled_at >= start, DoseSlot.scheduled_at < now)
-        .group_by(DoseSlot.person_id, DoseSlot.local_date)
-        .subquery()
+        .group_by(DoseSlot.person_id)
     )  # fmt: skip
+    for person_id, *counts in db.session.execute(query):
+        logs[person_id].counts = counts
 
 
 def _periods(zones: set[str], now: dt.datetime) -> dict[str, dict]:
@@ -183,6 +170,17 @@ def _periods(zones: set[str], now: dt.datetime) -> dict[str, dict]:
             first = today - dt.timedelta(days=days - 1)
             periods[zone] |= {f"first_{days}": first, f"since_{days}": local_midnight(zone, first)}
     return periods
+
+
+def _zones(periods: dict[str, dict]):
+    """_periods as a table to join on the person's time zone: one row of literals per zone."""
+
+    def row(zone: str, values: dict):
+        return select(literal(zone, String).label("timezone"),
+                      *(literal(value, UTCDateTime() if name.startswith("since") else Date).label(name)
+                        for name, value in values.items()))  # fmt: skip
+
+    return union_all(*(row(zone, values) for zone, values in sorted(periods.items()))).subquery("zones")
 
 
 def _by_zone(periods: dict[str, dict], name: str):
@@ -225,12 +223,12 @@ def _read_few(logs: dict[int, _Log], linked, periods, span: tuple) -> None:
 
 
 def _summaries(log: _Log) -> list[AdherenceSummary]:
-    """history.adherence(person, days, now) for each of PERIODS, from the person's counts and extras."""
+    """history.adherence(person, days, now) for each of PERIODS, from the person's counts and extras; the
+    dashboard shows no day counts, so it leaves full_days and days out (None)."""
     summaries = []
     for i, extras in enumerate(log.extras):
-        due, taken, on_time, skipped, days, days_not_full = log.counts[i * len(COUNTS) : (i + 1) * len(COUNTS)]
-        summaries.append(AdherenceSummary(due, taken, on_time, taken - on_time, due - taken - skipped, skipped, extras,
-                                          full_days=days - days_not_full, days=days))  # fmt: skip
+        due, taken, on_time, skipped = log.counts[i * len(COUNTS) : (i + 1) * len(COUNTS)]
+        summaries.append(AdherenceSummary(due, taken, on_time, taken - on_time, due - taken - skipped, skipped, extras))
     return summaries
 
 

@@ -21,8 +21,9 @@ class AdherenceSummary:
     missed: int
     skipped: int
     extras: int
-    full_days: int
-    days: int
+    # Days with a dose due, and those with every such dose applied; None where not counted (the dashboard).
+    full_days: int | None = None
+    days: int | None = None
 
     @property
     def implementation_percent(self) -> int | None:
