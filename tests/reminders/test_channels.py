@@ -92,7 +92,7 @@ def test_an_email_reminder_arrives_in_the_persons_language(engine_app, make_pati
     [received] = handler.messages
     assert received["To"] == "ana@example.org"
     assert received["Content-Language"] == "es"
-    assert received["Subject"] == "Es la hora de tu dosis de las 8:00"
+    assert received["Subject"] == "Es la hora de su dosis de las 8:00"
     text = received.get_body(("plain",)).get_content()
     assert f"/people/{ana.id}/today" in text and f"/people/{ana.id}/reminders" in text
 
