@@ -6,6 +6,7 @@ Plain values in (a person, dates, `now`), dataclasses and models out; nothing kn
 
 import calendar
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -142,19 +143,24 @@ def adherence(person: Person, days: int, now: dt.datetime) -> AdherenceSummary:
     slots are left out. Extras are applications
     stored as extra or in a skip zone in the period (withdrawn ones are not counted).
     """
+    return adherences(person, (days,), now)[days]
+
+
+def adherences(person: Person, periods: Sequence[int], now: dt.datetime) -> dict[int, AdherenceSummary]:
+    """adherence() for each period in days, from one reading of the longest: a slot's state depends only
+    on the slots and reports within the rule's context of it, which every reading includes."""
     today = local_today(person, now)
-    first_day = today - dt.timedelta(days=days - 1)
-    start = local_midnight(person.timezone, first_day)
-    reading = _read(person, start, now, now)
-    in_period = [
-        (slot, state)
-        for slot, state in zip(reading.slots, reading.states, strict=True)
-        if first_day <= slot.local_date <= today
-    ]
-    extras = sum(
-        count for day, count in _extras_by_day(person, reading.applications, now).items() if first_day <= day <= today
-    )
-    return summarize_closed([slot for slot, _ in in_period], [state for _, state in in_period], now, extras)
+    firsts = {days: today - dt.timedelta(days=days - 1) for days in periods}
+    reading = _read(person, local_midnight(person.timezone, min(firsts.values())), now, now)
+    extras_by_day = _extras_by_day(person, reading.applications, now)
+    summaries = {}
+    for days, first_day in firsts.items():
+        in_period = [(slot, state) for slot, state in zip(reading.slots, reading.states, strict=True)
+                     if first_day <= slot.local_date <= today]  # fmt: skip
+        extras = sum(count for day, count in extras_by_day.items() if first_day <= day <= today)
+        summaries[days] = summarize_closed([slot for slot, _ in in_period], [state for _, state in in_period], now,
+                                           extras)  # fmt: skip
+    return summaries
 
 
 def itch_series(person: Person, first: dt.date, last: dt.date) -> list[Point]:
@@ -184,6 +190,7 @@ __all__ = [
     "MonthCalendar",
     "Point",
     "adherence",
+    "adherences",
     "itch_series",
     "month_calendar",
     "poem_series",

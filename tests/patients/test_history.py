@@ -11,6 +11,7 @@ from app.patients import history
 from tests.patients.log import NOW, add_symptoms, build_log, london
 
 S = SlotState
+DAY = dt.timedelta(days=1)
 
 
 @pytest.fixture
@@ -48,6 +49,13 @@ def test_adherence_for_the_last_30_days_takes_in_the_first_day_of_the_plan(perso
     assert (summary.full_days, summary.days) == (2, 5)
     assert summary.implementation_percent == 70
     assert summary.on_time_percent == 71
+
+
+@pytest.mark.parametrize("now", [NOW, london(1, 14, month=6), london(31, 23), london(29, 8, 30), NOW + 20 * DAY])
+def test_periods_read_together_equal_each_read_alone(person, now):
+    together = history.adherences(person, (3, 7, 30), now)
+    assert together == {days: history.adherences(person, (days,), now)[days] for days in (3, 7, 30)}
+    assert together[7] == history.adherence(person, 7, now)
 
 
 def test_a_dose_counts_once_its_window_has_closed(person):

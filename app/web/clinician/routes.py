@@ -82,7 +82,7 @@ def patient(clinician, person_id):
     return render_template(
         "clinician/patient.html", clinician=clinician, person=person, plan=plan, record=record,
         weeks=heatmap.weeks(record, today), plan_form=_plan_form(plan),
-        adherence=[(7, history.adherence(person, 7, now)), (30, history.adherence(person, 30, now))],
+        adherence=list(history.adherences(person, (7, 30), now).items()),
         itch=itch_chart(history.itch_series(person, today - dt.timedelta(days=29), today), today),
         poem=poem_chart(history.poem_series(person, today - dt.timedelta(days=83), today), today),
         review_form=ReviewForm(), remove_form=RemoveForm(),

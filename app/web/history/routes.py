@@ -76,7 +76,7 @@ def history(person_id):
         calendar=calendar,
         weekdays=_weekdays(locale),
         month_links={"previous": _month_link(person, calendar.previous), "next": _month_link(person, calendar.next)},
-        adherence=[(7, record.adherence(person, 7, now)), (30, record.adherence(person, 30, now))],
+        adherence=list(record.adherences(person, (7, 30), now).items()),
         itch=itch_chart(record.itch_series(person, today - dt.timedelta(days=ITCH_DAYS - 1), today), today),
         poem=poem_chart(record.poem_series(person, today - dt.timedelta(days=POEM_DAYS - 1), today), today),
     )
