@@ -116,9 +116,52 @@ def month_calendar(person: Person, year: int, month: int, now: dt.datetime, firs
 
     `first_weekday` is 0 for Monday ... 6 for Sunday, as the reader's locale prefers.
     """
+    return _calendar(person, year, month, now, first_weekday, _read(person, *_month_span(person, year, month), now))
+
+
+def adherence(person: Person, days: int, now: dt.datetime) -> AdherenceSummary:
+    """Adherence over the last `days` local days up to `now` (today included).
+
+    Only slots whose windows have closed are counted (dosing.adherence.summarize_closed); paused
+    slots are left out. Extras are applications
+    stored as extra or in a skip zone in the period (withdrawn ones are not counted).
+    """
+    return adherences(person, (days,), now)[days]
+
+
+def adherences(person: Person, periods: Sequence[int], now: dt.datetime) -> dict[int, AdherenceSummary]:
+    """adherence() for each period in days, from one reading of the longest.
+
+    A slot's state depends only on the slots and reports within the rule's context of it, which every
+    reading includes, so a longer reading gives each slot the same state.
+    """
+    return _adherences(person, periods, now, _read(person, _periods_start(person, periods, now), now, now))
+
+
+def month_and_adherences(
+    person: Person, year: int, month: int, now: dt.datetime, first_weekday: int, periods: Sequence[int]
+) -> tuple[MonthCalendar, dict[int, AdherenceSummary]]:
+    """month_calendar and adherences, from one reading when the month and the periods overlap (the usual
+    page: this month and the last 30 days)."""
+    month_start, month_end = _month_span(person, year, month)
+    periods_start = _periods_start(person, periods, now)
+    if month_start > now or month_end < periods_start:
+        return month_calendar(person, year, month, now, first_weekday), adherences(person, periods, now)
+    reading = _read(person, min(month_start, periods_start), max(month_end, now), now)
+    return _calendar(person, year, month, now, first_weekday, reading), _adherences(person, periods, now, reading)
+
+
+def _month_span(person: Person, year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
     first = dt.date(year, month, 1)
     after = (first + dt.timedelta(days=31)).replace(day=1)
-    reading = _read(person, local_midnight(person.timezone, first), local_midnight(person.timezone, after), now)
+    return local_midnight(person.timezone, first), local_midnight(person.timezone, after)
+
+
+def _periods_start(person: Person, periods: Sequence[int], now: dt.datetime) -> dt.datetime:
+    return local_midnight(person.timezone, local_today(person, now) - dt.timedelta(days=max(periods) - 1))
+
+
+def _calendar(person: Person, year: int, month: int, now: dt.datetime, first_weekday: int, reading: _Reading):
     by_day: dict[dt.date, list[CalendarSlot]] = {}
     for i, (slot, state) in enumerate(zip(reading.slots, reading.states, strict=True)):
         by_day.setdefault(slot.local_date, []).append(CalendarSlot(slot, state, reading.counted.get(i)))
@@ -133,28 +176,15 @@ def month_calendar(person: Person, year: int, month: int, now: dt.datetime, firs
         ]
         for week in calendar.Calendar(first_weekday).monthdatescalendar(year, month)
     ]
-    return MonthCalendar(first, weeks)
+    return MonthCalendar(dt.date(year, month, 1), weeks)
 
 
-def adherence(person: Person, days: int, now: dt.datetime) -> AdherenceSummary:
-    """Adherence over the last `days` local days up to `now` (today included).
-
-    Only slots whose windows have closed are counted (dosing.adherence.summarize_closed); paused
-    slots are left out. Extras are applications
-    stored as extra or in a skip zone in the period (withdrawn ones are not counted).
-    """
-    return adherences(person, (days,), now)[days]
-
-
-def adherences(person: Person, periods: Sequence[int], now: dt.datetime) -> dict[int, AdherenceSummary]:
-    """adherence() for each period in days, from one reading of the longest: a slot's state depends only
-    on the slots and reports within the rule's context of it, which every reading includes."""
+def _adherences(person: Person, periods: Sequence[int], now: dt.datetime, reading: _Reading):
     today = local_today(person, now)
-    firsts = {days: today - dt.timedelta(days=days - 1) for days in periods}
-    reading = _read(person, local_midnight(person.timezone, min(firsts.values())), now, now)
     extras_by_day = _extras_by_day(person, reading.applications, now)
     summaries = {}
-    for days, first_day in firsts.items():
+    for days in periods:
+        first_day = today - dt.timedelta(days=days - 1)
         in_period = [(slot, state) for slot, state in zip(reading.slots, reading.states, strict=True)
                      if first_day <= slot.local_date <= today]  # fmt: skip
         extras = sum(count for day, count in extras_by_day.items() if first_day <= day <= today)
@@ -192,6 +222,7 @@ __all__ = [
     "adherence",
     "adherences",
     "itch_series",
+    "month_and_adherences",
     "month_calendar",
     "poem_series",
 ]

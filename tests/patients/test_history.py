@@ -58,6 +58,14 @@ def test_periods_read_together_equal_each_read_alone(person, now):
     assert together[7] == history.adherence(person, 7, now)
 
 
+@pytest.mark.parametrize("now", [NOW, london(1, 14, month=6), london(31, 23), NOW + 20 * DAY, NOW + 70 * DAY])
+@pytest.mark.parametrize("month", [4, 5, 6, 7])
+def test_the_month_and_the_periods_read_together_equal_each_read_alone(person, now, month):
+    calendar, summaries = history.month_and_adherences(person, 2026, month, now, 6, (7, 30))
+    assert calendar == history.month_calendar(person, 2026, month, now, 6)
+    assert summaries == {days: history.adherence(person, days, now) for days in (7, 30)}
+
+
 def test_a_dose_counts_once_its_window_has_closed(person):
     after_close = london(1, 14, month=6)
     summary = history.adherence(person, 7, after_close)

@@ -69,14 +69,15 @@ def history(person_id):
     if first is None:
         return _bad_request(_("Choose a month written as year and month, for example 2026-06."))
     locale = get_locale()
-    calendar = record.month_calendar(person, first.year, first.month, now, locale.first_week_day)
+    calendar, adherence = record.month_and_adherences(person, first.year, first.month, now, locale.first_week_day,
+                                                      (7, 30))  # fmt: skip
     return render_template(
         "history/history.html",
         person=person,
         calendar=calendar,
         weekdays=_weekdays(locale),
         month_links={"previous": _month_link(person, calendar.previous), "next": _month_link(person, calendar.next)},
-        adherence=list(record.adherences(person, (7, 30), now).items()),
+        adherence=list(adherence.items()),
         itch=itch_chart(record.itch_series(person, today - dt.timedelta(days=ITCH_DAYS - 1), today), today),
         poem=poem_chart(record.poem_series(person, today - dt.timedelta(days=POEM_DAYS - 1), today), today),
     )
