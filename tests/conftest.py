@@ -16,6 +16,7 @@ from app.content.store import ContentStore
 from app.extensions import db
 from app.models import Account, LoginSession, Person
 from tests import smtp
+from tests.databases import empty_schema, release
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -60,14 +61,9 @@ def app(tmp_path, db_config):
     app = create_app(db_config)
     app.instance_path = str(tmp_path)
     # No app context stays pushed: each request must get its own, as in production.
-    with app.app_context():
-        db.drop_all()  # a shared PostgreSQL database may hold tables from an interrupted run
-        db.create_all()
+    empty_schema(app)
     yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    release(app)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from app.models import Account, InboxMessage, Person, Reminder
 from app.patients.plans import PlanInput, create_plan
 from app.reminders import scheduler
 from app.reminders.sweep import Channels
+from tests.databases import empty_schema, release
 
 
 @pytest.fixture
@@ -18,13 +19,10 @@ def engine_app(db_config, tmp_path):
     """A fresh schema; the test runs inside an app context, as a command or the scheduler would."""
     app = create_app(type("Engine", (db_config,), {"PUSH_ENABLED": False}))
     app.instance_path = str(tmp_path)
+    empty_schema(app)
     with app.app_context():
-        db.drop_all()
-        db.create_all()
         yield app
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    release(app)
 
 
 @pytest.fixture
