@@ -16,7 +16,7 @@ from app.content.store import ContentStore
 from app.extensions import db
 from app.models import Account, LoginSession, Person
 from tests import smtp
-from tests.databases import empty_schema, release
+from tests.databases import empty_schema, postgres_url, release
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -43,8 +43,6 @@ def packs_read_once():
 # Database tests run on SQLite, and on PostgreSQL too when TEST_DATABASE_URL names one. Under
 # pytest-xdist (`make test` runs a worker per core) each worker has a database of its own.
 if os.environ.get("TEST_DATABASE_URL") and os.environ.get("PYTEST_XDIST_WORKER"):
-    from tests.reminders.processes import postgres_url
-
     os.environ["TEST_DATABASE_URL"] = postgres_url(make_url(os.environ["TEST_DATABASE_URL"]).database)
 DATABASE_URLS = ["sqlite://"] + ([os.environ["TEST_DATABASE_URL"]] if os.environ.get("TEST_DATABASE_URL") else [])
 

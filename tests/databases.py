@@ -1,8 +1,36 @@
-"""A fresh, empty schema for each test, made cheaply on PostgreSQL."""
+"""Test databases: a PostgreSQL database per pytest-xdist worker, and a fresh, empty schema for each
+test, made cheaply on PostgreSQL."""
+
+import os
 
 from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
 
 from app.extensions import db
+
+
+def postgres_url(name: str, base: str | None = None) -> str | None:
+    """`base` (default TEST_DATABASE_URL) with its database renamed to `name`, made if missing; None
+    when there is no PostgreSQL to use. Under pytest-xdist the name ends with the worker's id, so
+    workers never share a database."""
+    base = base or os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        return None
+    if worker := os.environ.get("PYTEST_XDIST_WORKER"):
+        name = f"{name.removesuffix('_' + worker)}_{worker}"
+    import psycopg
+    from psycopg import sql
+
+    url = make_url(base)
+    with psycopg.connect(_libpq(url), autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _libpq(url) -> str:
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
 
 # PostgreSQL databases whose schema this process made and keeps from test to test, emptied each time.
 _KEPT: set[str] = set()
@@ -17,7 +45,7 @@ def empty_schema(app) -> None:
     """
     with app.app_context():
         engine, tables = db.engine, set(db.metadata.tables)
-        url = engine.url.render_as_string(hide_password=False)
+        url = _key(engine)
         if engine.dialect.name == "postgresql" and url in _KEPT and set(inspect(engine).get_table_names()) == tables:
             quoted = ", ".join(engine.dialect.identifier_preparer.quote(name) for name in sorted(tables))
             with engine.begin() as connection:
@@ -33,6 +61,10 @@ def release(app) -> None:
     """After a test: end its sessions; tables stay only where empty_schema keeps them for the next test."""
     with app.app_context():
         db.session.remove()
-        if db.engine.url.render_as_string(hide_password=False) not in _KEPT:
+        if _key(db.engine) not in _KEPT:
             db.drop_all()
         db.engine.dispose()
+
+
+def _key(engine) -> str:
+    return engine.url.render_as_string(hide_password=False)

@@ -31,7 +31,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.engine import make_url
 
 from tests.reminders.push_endpoint import deliveries_path, make_subscriptions, read_deliveries
 
@@ -41,29 +40,6 @@ TICK = dt.timedelta(seconds=30)  # the sweep interval of the real scheduler (sch
 
 
 # --- databases -------------------------------------------------------------------------------------
-
-
-def postgres_url(name: str, base: str | None = None) -> str | None:
-    """`base` (default TEST_DATABASE_URL) with its database renamed to `name`, made if missing; None
-    when there is no PostgreSQL to use. Under pytest-xdist the name ends with the worker's id, so
-    workers never share a database."""
-    base = base or os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        return None
-    if worker := os.environ.get("PYTEST_XDIST_WORKER"):
-        name = f"{name.removesuffix('_' + worker)}_{worker}"
-    import psycopg
-    from psycopg import sql
-
-    url = make_url(base)
-    with psycopg.connect(_libpq(url), autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
-def _libpq(url) -> str:
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def app_for(database_url: str, instance: str | os.PathLike):

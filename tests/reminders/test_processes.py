@@ -25,6 +25,7 @@ from app.models.reminders import INBOX, PUSH, SENT
 from app.patients.doses import record_application
 from app.reminders.push import push_topic
 from app.reminders.sweep import UNMARKED
+from tests.databases import postgres_url
 from tests.reminders.processes import (
     ROOT,
     Driver,
@@ -33,7 +34,6 @@ from tests.reminders.processes import (
     app_for,
     fresh_schema,
     next_tick,
-    postgres_url,
     process_env,
     seed,
 )
