@@ -51,13 +51,15 @@ def test_config_is_chosen_by_one_variable(monkeypatch):
         config_from_env()
 
 
-def test_every_postgresql_connection_runs_without_jit(app):
-    """JIT compiling a dashboard query cost more (30 ms) than running it; SQLite has nothing to turn off."""
+def test_every_postgresql_connection_runs_without_jit_and_with_16_mb_to_sort(app):
+    """JIT compiling a dashboard query cost more (30 ms) than running it, and its sort spilled to disk at
+    4 MB; SQLite has neither setting."""
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
-            pytest.skip("a PostgreSQL setting")
+            pytest.skip("PostgreSQL settings")
         for _ in range(2):  # a fresh connection, then one from the pool
             assert db.session.execute(db.text("SHOW jit")).scalar() == "off"
+            assert db.session.execute(db.text("SHOW work_mem")).scalar() == "16MB"
             db.session.remove()
 
 
