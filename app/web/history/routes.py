@@ -50,6 +50,7 @@ def formatting():
         "state_words": state_label,
         "band_words": lambda key: str(BAND_LABELS[key]),
         "full_date": lambda day: format_date(day, "full", locale=locale),
+        "weekday_short": lambda day: format_date(day, "EEE", locale=locale),
         "short_date": lambda day: format_skeleton("MMMd", day, locale=locale),
         "month_name": lambda day: format_skeleton("yMMMM", day, locale=locale),
         "local_clock": lambda instant, tz: format_time(instant.astimezone(ZoneInfo(tz)), "short", locale=locale),
