@@ -77,3 +77,12 @@ def test_first_day_journey(phone, live_server):
     follow(phone, phone.get_by_role("navigation", name="Pages for Sam").get_by_role("link", name="History"))
     check("history")
     assert len(seen) == 8
+    # On a phone the month is a list of days, each naming its weekday: nothing scrolls sideways, not
+    # even inside the calendar. Where there is room it is a grid of weeks under weekday headings.
+    calendar, today = phone.locator(".cal-scroll"), phone.locator("td[aria-current=date]")
+    assert calendar.evaluate("region => region.scrollWidth <= region.clientWidth")
+    assert today.locator(".cal-weekday").is_visible() and not phone.locator(".calendar thead").is_visible()
+    phone.set_viewport_size({"width": 1280, "height": 900})
+    assert phone.locator(".calendar thead").is_visible() and not today.locator(".cal-weekday").is_visible()
+    assert len({round(cell.bounding_box()["y"]) for cell in phone.locator("tbody tr").first.locator("td").all()}) == 1
+    screenshot(phone, "journey_08_history_wide")
