@@ -79,7 +79,7 @@ def test_first_day_journey(phone, live_server):
     assert len(seen) == 8
     # On a phone the month is a list of days, each naming its weekday: nothing scrolls sideways, not
     # even inside the calendar. Where there is room it is a grid of weeks under weekday headings.
-    calendar, today = phone.locator(".cal-scroll"), phone.locator("td[aria-current=date]")
+    calendar, today = phone.locator(".cal-region"), phone.locator("td[aria-current=date]")
     assert calendar.evaluate("region => region.scrollWidth <= region.clientWidth")
     assert today.locator(".cal-weekday").is_visible() and not phone.locator(".calendar thead").is_visible()
     phone.set_viewport_size({"width": 1280, "height": 900})
