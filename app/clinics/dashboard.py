@@ -11,8 +11,11 @@ is stored with the rule's judgement, in report order (the rule's order), and an 
 judgement again for the rest nearby. So a closed, unpaused slot is taken when an application that is
 not undone counts for it (on time when its verdict is "counted"), else skipped if skipped on purpose,
 else missed. A plan change that makes, pauses or resumes a window with reports already in it judges
-them again too (app.patients.plans.refresh_slots), so the link never lags the rule.
-tests/clinics/test_dashboard.py holds the two equal on hand-built logs.
+them again too (app.patients.plans.refresh_slots), so the link never lags the rule. Each write that
+changes what counts for a slot, or skips it, also stores the answer on the slot (`DoseSlot.outcome`,
+app.patients.ledger.outcome), and the count reads that alone: no join from each of ~50,000 slots to
+its applications and skips. tests/clinics/test_dashboard.py holds the two equal on hand-built logs,
+and tests/patients/test_outcomes.py each outcome equal to the records after every kind of write.
 """
 
 import datetime as dt
@@ -22,14 +25,13 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, String, and_, case, func, literal, select, union_all
-from sqlalchemy.orm import aliased
 
 from app.dosing.adherence import AdherenceSummary
-from app.dosing.windows import Verdict
+from app.dosing.windows import TAKEN_STATES, SlotState
 from app.extensions import db
 from app.models.accounts import Account, Person
 from app.models.clinics import ClinicLink
-from app.models.doses import Application, DoseSlot, Skip
+from app.models.doses import Application, DoseSlot
 from app.models.plans import Plan
 from app.models.symptoms import ItchEntry, PoemResponse, SideEffectReport
 from app.models.types import UTCDateTime
@@ -42,6 +44,7 @@ POEM_RISE = 3  # a POEM total up by this much on the one before needs a look
 HIGH_ITCH = 7  # a peak itch this high in the last 7 days needs a look
 REASONS = ("adherence", "red_flag", "poem_up", "itch", "extra")
 COUNTS = ("due", "taken", "on_time", "skipped")  # what _read_adherence gives per period
+TAKEN = sorted(state.value for state in TAKEN_STATES)  # the outcomes of a slot whose dose counts
 
 
 @dataclass(frozen=True)
@@ -126,32 +129,34 @@ def _closed(slot, now: dt.datetime) -> tuple:
 def _read_adherence(logs: dict[int, _Log], linked, zones, span: tuple) -> None:
     """COUNTS for each person's own last 7 and 30 local days, in one row each.
 
-    One pass over the span's closed slots, each counted in the periods its local day falls in (looked
-    up by the person's time zone). A closed slot's local day is never after the person's today, so
-    only the first day of each period is compared.
+    One pass over the span's closed slots, each counted in the periods its local day falls in. Each
+    linked person's first day of each period (by their time zone) is worked out once, in a table the
+    database makes first, and each person's slots are then read by the person's index. A closed slot's
+    local day is never after the person's today, so only the first day of each period is compared.
     """
     start, now = span
-    counting = aliased(Application)
-    taken = counting.id.is_not(None)
-    # A slot whose dose counts is taken even if it was skipped first.
-    skipped = and_(~taken, select(Skip.id).where(Skip.slot_id == DoseSlot.id, Skip.voided_at.is_(None)).exists())
-    on_time = counting.verdict == Verdict.COUNTED.value
+    bounds = (
+        select(Person.id.label("person_id"), *(zones.c[f"first_{days}"] for days in PERIODS))
+        .join(zones, zones.c.timezone == Person.timezone)
+        .where(Person.id.in_(linked))
+        # Made once: otherwise SQLite looks up the person and scans the zones again for each slot.
+        .cte("bounds")
+        .prefix_with("MATERIALIZED")
+    )
+    taken = DoseSlot.outcome.in_(TAKEN)
+    on_time = DoseSlot.outcome == SlotState.ON_TIME.value
+    skipped = DoseSlot.outcome == SlotState.SKIPPED.value  # a slot whose dose counts is taken, skipped first or not
     columns = []
     for days in PERIODS:
-        inside = DoseSlot.local_date >= zones.c[f"first_{days}"]
+        inside = DoseSlot.local_date >= bounds.c[f"first_{days}"]
         columns += [func.count(case((and_(inside, when), 1))) for when in (True, taken, on_time, skipped)]
     query = (
         select(DoseSlot.person_id, *columns)
-        .join(Person, Person.id == DoseSlot.person_id)
-        .join(zones, zones.c.timezone == Person.timezone)
-        # At most one application counts for a slot: the column is unique. Applied by `now` always holds
-        # for a closed slot's dose; it is said so that a past `now` never counts a later tap.
-        # The lower bound is implied too (a dose counts within its window, which opens after `start` less a
-        # day) but lets the database read only the span's applications instead of every one.
-        .outerjoin(counting, and_(counting.counts_for_slot_id == DoseSlot.id, counting.voided_at.is_(None),
-                                  counting.applied_at <= now, counting.applied_at >= start - CONTEXT))
+        .select_from(bounds)
+        .join(DoseSlot, DoseSlot.person_id == bounds.c.person_id)
+        # The linked people again, and the span: both implied, but they let PostgreSQL see how few slots a
+        # small clinic needs (it then reads them by person), and skip the older slots early.
         .where(DoseSlot.person_id.in_(linked), *_closed(DoseSlot, now),
-               # Implied by the periods, but lets the database skip the older slots early.
                DoseSlot.scheduled_at >= start, DoseSlot.scheduled_at < now)
         .group_by(DoseSlot.person_id)
     )  # fmt: skip
@@ -175,8 +180,8 @@ def _periods(zones: set[str], now: dt.datetime) -> dict[str, dict]:
 def _zones(periods: dict[str, dict]):
     """_periods as a table to join on the person's time zone: one row of literals per zone.
 
-    For the adherence read's ~48,000 slots a join beats _by_zone's CASE in every sum; in the small
-    extras and itch reads SQLite did worse with the join, so they keep _by_zone (bench/README.md)."""
+    The adherence read joins it to the linked people once; in the small extras and itch reads SQLite
+    did worse with a join than with _by_zone's CASE, so they keep that (bench/README.md)."""
 
     def row(zone: str, values: dict):
         return select(literal(zone, String).label("timezone"),

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 
 import pyotp
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 
 from app import accounts
 from app.clinics.demo_stories import EVENT_KINDS, MEDICINE, MINUTE, STRENGTH, Story, make_stories
@@ -37,7 +37,7 @@ from app.models import (
 )
 from app.models.bulk import dialect_name, insert_new_values, stored
 from app.models.plans import ACTIVE, Plan, PlanEvent
-from app.patients import doses, plans
+from app.patients import doses, ledger, plans
 from app.reminders import outbox
 
 DEMO_CLINIC, DEMO_PHONE, DEMO_EMAIL = "Thinlayer Demo Clinic", "+44 20 7946 0000", "clinician@demo.thinlayer.example"
@@ -174,8 +174,9 @@ def _report_each(people: list[Person], stories: list[Story], slot_ids: dict[int,
 
 
 def _report_in_bulk(people: list[Person], stories: list[Story], slot_ids: dict[int, list[int]]) -> None:
-    """The rows record_application and skip_dose would store, with the verdicts of windows.assign."""
-    applications, skips = [], []
+    """The rows record_application and skip_dose would store, with the verdicts of windows.assign, and
+    the outcome they leave on each slot."""
+    applications, skips, counting = [], [], {}
     for person, story in zip(people, stories, strict=True):
         ids, index = slot_ids[person.id], {slot.scheduled: k for k, slot in enumerate(story.slots)}
         _, judgements = assign(story.slots, [at for at, _ in story.reports])  # in report order, as the app judges
@@ -184,10 +185,17 @@ def _report_in_bulk(people: list[Person], stories: list[Story], slot_ids: dict[i
             applications.append({"person_id": person.id, "slot_id": slot_id, "applied_at": at, "recorded_at": recorded,
                                  "counts_for_slot_id": slot_id if judgement.verdict.counts else None,
                                  "verdict": judgement.verdict.value, "source": "web"})  # fmt: skip
+            if judgement.verdict.counts:
+                counting[slot_id] = judgement.verdict
         skips += [{"person_id": person.id, "slot_id": ids[k], "reason": reason, "recorded_at": recorded}
                   for k, reason, recorded in story.skips]  # fmt: skip
     _insert(Application, applications)
     _insert(Skip, skips)
+    skipped = {row["slot_id"] for row in skips}
+    outcomes = [{"id": slot_id, "outcome": ledger.outcome(counting.get(slot_id), slot_id in skipped)}
+                for slot_id in counting.keys() | skipped]  # fmt: skip
+    if outcomes:
+        db.session.execute(update(DoseSlot), outcomes)
 
 
 def _symptoms(people: list[Person], stories: list[Story]) -> None:

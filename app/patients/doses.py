@@ -11,6 +11,7 @@ from app.dosing.windows import Judgement, SlotState, Status, Verdict, judge, slo
 from app.extensions import db
 from app.models import Application, DoseSlot, Person, Plan, RecordEdit, Skip
 from app.patients.ledger import CONTEXT, active_applications, rejudge, skipped_indexes, slots_and_counted, slots_between
+from app.patients.ledger import outcome as slot_outcome
 from app.patients.plans import current_plan, refresh_slots
 
 REPORT_BACK = dt.timedelta(hours=24)
@@ -48,6 +49,8 @@ def record_application(
         # Another tap counted for this slot between our read and our write: judge again.
         db.session.rollback()
         return record_application(person, at, now, source)
+    if counts:
+        judgement.slot.outcome = slot_outcome(judgement.verdict, skipped=False)
     # The row itself records its creation (recorded_at, source); RecordEdit holds later changes.
     db.session.commit()
     return application, judgement
@@ -81,6 +84,7 @@ def skip_dose(person: Person, slot_id: int, reason: str, now: dt.datetime) -> Sk
         raise RecordError("already_recorded")
     skip = Skip(person_id=person.id, slot_id=slot.id, reason=reason.strip(), recorded_at=now)
     db.session.add(skip)
+    slot.outcome = slot_outcome(None, skipped=True)
     db.session.commit()
     return skip
 

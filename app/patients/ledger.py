@@ -5,7 +5,7 @@ import datetime as dt
 
 from sqlalchemy import bindparam, select
 
-from app.dosing.windows import assign
+from app.dosing.windows import SlotState, Verdict, assign
 from app.extensions import db
 from app.models import Application, DoseSlot, Person, RecordEdit, Skip
 
@@ -58,20 +58,37 @@ def skipped_indexes(person: Person, slots: list[DoseSlot]) -> set[int]:
     return {ids[slot_id] for slot_id in skipped}
 
 
+def outcome(verdict: Verdict | None, skipped: bool) -> str | None:
+    """DoseSlot.outcome of a slot whose counting application has this verdict (None: none counts), and
+    that is or is not skipped on purpose. A dose that counts wins over a skip made before it."""
+    if verdict is not None and verdict.counts:
+        return SlotState.ON_TIME.value if verdict is Verdict.COUNTED else SlotState.LATE.value
+    return SlotState.SKIPPED.value if skipped else None
+
+
 def rejudge(person: Person, around: dt.datetime, now: dt.datetime) -> None:
     """Store again what the rule makes of the applications near `around`, recording each change.
 
     After an undo, and after a plan change that opens, pauses or resumes a window with reports in it:
-    so each application's stored verdict and counted slot are always the rule's answer.
+    so each application's stored verdict and counted slot are always the rule's answer, and each slot's
+    outcome what they and the skips say.
     """
     slots = slots_between(person, around - CONTEXT, around + CONTEXT)
     applications = active_applications(person, around - CONTEXT, around + CONTEXT)
     _, judgements = assign(slots, [a.applied_at for a in applications])
+    counting: dict[int, Verdict] = {}
     for application, judgement in zip(applications, judgements, strict=True):
         counts_for = judgement.slot.id if judgement.slot and judgement.verdict.counts else None
+        if counts_for is not None:
+            counting[counts_for] = judgement.verdict
         if application.verdict != judgement.verdict.value or application.counts_for_slot_id != counts_for:
             db.session.add(RecordEdit(person_id=person.id, record_type="application", record_id=application.id,
                                       action="rejudge", at=now, before={"verdict": application.verdict}))  # fmt: skip
             application.verdict = judgement.verdict.value
             application.counts_for_slot_id = counts_for
+    skipped = skipped_indexes(person, slots)
+    for index, slot in enumerate(slots):
+        settled = outcome(counting.get(slot.id), index in skipped)
+        if slot.outcome != settled:
+            slot.outcome = settled
     db.session.flush()

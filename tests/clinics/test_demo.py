@@ -138,7 +138,7 @@ def record() -> dict:
             (account.locale, account.created_at, person.name, person.timezone),
             [(c.name, getattr(plan, c.name)) for c in Plan.__table__.columns if c.name not in ("id", "person_id")],
             [(e.kind, e.at, e.detail) for e in plan.events],
-            [(s.local_date, s.local_time, s.scheduled_at, s.opens_at, s.closes_at, s.paused) for s in slots],
+            [(s.local_date, s.local_time, s.scheduled_at, s.opens_at, s.closes_at, s.paused, s.outcome) for s in slots],
             [
                 (a.applied_at, a.recorded_at, a.verdict, at.get(a.slot_id), at.get(a.counts_for_slot_id), a.source)
                 for a in applications_of(person)
