@@ -52,10 +52,7 @@ def configure_postgresql(engine) -> None:
     JIT compilation off: our queries take milliseconds, and compiling them (30 ms and more, once the
     planner's estimate passes jit_above_cost) costs more than it saves. 16 MB for each sort or hash
     (the default is 4 MB): the clinic dashboard's per-person counts over 1,000 patients sort ~50,000
-    rows, which spilled 1.9 MB to disk at the default and took ~20% longer. A plan made for each
-    statement's own values: psycopg prepares a statement once it has run five times, and PostgreSQL
-    may then reuse one generic plan for any values, which made the dashboard's count 2-3× slower
-    (bench/README.md).
+    rows, which spilled 1.9 MB to disk at the default and took ~20% longer (bench/README.md).
     """
     if engine.dialect.name != "postgresql":
         return
@@ -65,7 +62,6 @@ def configure_postgresql(engine) -> None:
         with dbapi_connection.cursor() as cursor:
             cursor.execute("SET jit = off")
             cursor.execute("SET work_mem = '16MB'")
-            cursor.execute("SET plan_cache_mode = force_custom_plan")
         dbapi_connection.commit()
 
 
