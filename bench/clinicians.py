@@ -41,9 +41,13 @@ TARGETS = {"dashboard": "p50 ≤ 250 ms, ≤ 10 queries", "detail": "p50 ≤ 150
 
 def make_app(database_url: str):
     os.environ.update(THINLAYER_ENV="production", SECRET_KEY="bench-" + "x" * 40, DATABASE_URL=database_url)
+    import gc
+
     from app import create_app
 
-    return create_app()
+    app = create_app()
+    gc.freeze()  # as wsgi.py does
+    return app
 
 
 def seed(app, patients: int, days: int) -> float:

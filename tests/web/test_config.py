@@ -1,12 +1,15 @@
 """Configuration: production refuses to start without secrets; local keeps its own key."""
 
+import os
 import stat
+import subprocess
+import sys
 
 import pytest
 from flask import Flask
 
 from app import create_app
-from app.config import LocalConfig, ProductionConfig, config_from_env
+from app.config import ROOT, LocalConfig, ProductionConfig, config_from_env
 from app.extensions import db
 
 
@@ -68,3 +71,11 @@ def test_a_database_server_s_connections_are_checked_before_use_and_a_sqlite_fil
     with app.app_context():
         server = db.engine.dialect.name != "sqlite"
         assert db.engine.pool._pre_ping is server
+
+
+def test_the_wsgi_entry_point_sets_what_start_up_built_apart_from_the_garbage_collector(tmp_path):
+    """A full collection walked ~170,000 start-up objects in ~110 ms, inside whichever request set it off."""
+    env = dict(os.environ, THINLAYER_ENV="production", SECRET_KEY="s" * 40, DATABASE_URL=f"sqlite:///{tmp_path}/a.db")
+    frozen = subprocess.run([sys.executable, "-c", "import gc, wsgi; print(gc.get_freeze_count())"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert int(frozen) > 100_000
