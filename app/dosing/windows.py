@@ -122,14 +122,22 @@ def judge(slots: Sequence[Slot], applications: Iterable[dt.datetime], at: dt.dat
     return judgements[-1]
 
 
+def recorded_state(verdict: Verdict | None, skipped: bool) -> SlotState | None:
+    """What the records alone say of a slot, whatever the clock: ON_TIME or LATE when an application
+    counts for it (`verdict` is that application's), else SKIPPED when it is skipped on purpose, else
+    nothing yet. A dose that counts wins over a skip made before it."""
+    if verdict is not None and verdict.counts:
+        return SlotState.ON_TIME if verdict is Verdict.COUNTED else SlotState.LATE
+    return SlotState.SKIPPED if skipped else None
+
+
 def slot_state(slot: Slot, taken_at: dt.datetime | None, skipped: bool, now: dt.datetime) -> SlotState:
     """The state of one slot at `now`: every slot whose window has closed has a final state."""
     if slot.paused:
         return SlotState.PAUSED
-    if taken_at is not None:
-        return SlotState.ON_TIME if _timing(slot, taken_at) is Verdict.COUNTED else SlotState.LATE
-    if skipped:
-        return SlotState.SKIPPED
+    recorded = recorded_state(_timing(slot, taken_at) if taken_at is not None else None, skipped)
+    if recorded is not None:
+        return recorded
     if now >= slot.closes:
         return SlotState.MISSED
     return SlotState.OPEN if now >= slot.opens else SlotState.UPCOMING

@@ -25,9 +25,9 @@ class DoseSlot(db.Model):
     closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     # What the records say of this dose so far: "on_time" or "late" while an application counts for it,
-    # else "skipped" while it is skipped on purpose, else None. A copy kept in step by app.patients
-    # (ledger.outcome), so that a reader of many slots, the clinic dashboard, need not look up each
-    # one's applications and skips; the applications and skips stay the record.
+    # else "skipped" while it is skipped on purpose, else None (the rule's windows.recorded_state). A copy
+    # kept in step by app.patients (ledger.outcome), so that a reader of many slots, the clinic dashboard,
+    # need not look up each one's applications and skips; the applications and skips stay the record.
     outcome: Mapped[str | None] = mapped_column(String(8), nullable=True, default=None)
 
     # The names app.dosing.windows reads.

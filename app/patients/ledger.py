@@ -5,7 +5,7 @@ import datetime as dt
 
 from sqlalchemy import bindparam, select
 
-from app.dosing.windows import SlotState, Verdict, assign
+from app.dosing.windows import Verdict, assign, recorded_state
 from app.extensions import db
 from app.models import Application, DoseSlot, Person, RecordEdit, Skip
 
@@ -59,11 +59,10 @@ def skipped_indexes(person: Person, slots: list[DoseSlot]) -> set[int]:
 
 
 def outcome(verdict: Verdict | None, skipped: bool) -> str | None:
-    """DoseSlot.outcome of a slot whose counting application has this verdict (None: none counts), and
-    that is or is not skipped on purpose. A dose that counts wins over a skip made before it."""
-    if verdict is not None and verdict.counts:
-        return SlotState.ON_TIME.value if verdict is Verdict.COUNTED else SlotState.LATE.value
-    return SlotState.SKIPPED.value if skipped else None
+    """DoseSlot.outcome, as stored: the rule's windows.recorded_state of a slot whose counting
+    application has this verdict (None: none counts) and that is or is not skipped on purpose."""
+    state = recorded_state(verdict, skipped)
+    return state.value if state is not None else None
 
 
 def rejudge(person: Person, around: dt.datetime, now: dt.datetime) -> None:

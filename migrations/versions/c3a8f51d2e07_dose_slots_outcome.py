@@ -20,7 +20,7 @@ def upgrade():
     # Plain ALTER TABLE, on SQLite too (3.35 and later drop a column in place): batch mode would copy the
     # table, and dropping the old one sets every application's counts_for_slot_id to NULL (ON DELETE).
     op.add_column('dose_slots', sa.Column('outcome', sa.String(length=8), nullable=True))
-    # As app.patients.ledger.outcome says: a dose that counts wins over a skip made before it.
+    # As app.dosing.windows.recorded_state says: a dose that counts wins over a skip made before it.
     op.execute("""
         UPDATE dose_slots SET outcome = CASE
             WHEN EXISTS (SELECT 1 FROM applications a WHERE a.counts_for_slot_id = dose_slots.id
