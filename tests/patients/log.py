@@ -22,7 +22,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from app.extensions import db
-from app.models import ItchEntry, PoemResponse, SideEffectReport
+from app.models import Application, ItchEntry, PoemResponse, SideEffectReport
 from app.models.plans import ACTIVE, PAUSED
 from app.patients.doses import record_application, skip_dose, undo_application
 from app.patients.ledger import slots_between
@@ -40,8 +40,8 @@ def london(day: int, hour: int, minute: int = 0, month: int = 5) -> dt.datetime:
 
 def applied(person, at: dt.datetime):
     """Report an application a minute after it happened, as a person tapping the button would."""
-    application, judgement = record_application(person, at, at + MINUTE)
-    return application, judgement.verdict.value
+    application_id, judgement = record_application(person, at, at + MINUTE)
+    return db.session.get(Application, application_id), judgement.verdict.value
 
 
 def build_log(person) -> dict[str, str]:

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Application, DoseSlot, Skip
 from app.models.plans import ACTIVE, PAUSED
+from app.patients import doses
 from app.patients.doses import record_application, skip_dose, undo_application
-from app.patients.ledger import slots_between
+from app.patients.ledger import slots_and_counted, slots_between
 from app.patients.plans import PlanInput, create_plan, set_status
 from tests.patients.log import MINUTE, build_log, london
 
@@ -53,9 +54,9 @@ def test_taps_and_undos(make_person):
     second, judgement = record_application(person, london(25, 8, 7), london(25, 8, 7))
     assert judgement.verdict.value == "extra" and settled()[may(25), "08:00"] == "on_time"
 
-    undo_application(person, first.id, london(25, 8, 10))  # the extra now counts
+    undo_application(person, first, london(25, 8, 10))  # the extra now counts
     assert settled()[may(25), "08:00"] == "on_time"
-    undo_application(person, second.id, london(25, 8, 12))
+    undo_application(person, second, london(25, 8, 12))
     assert settled()[may(25), "08:00"] is None
 
     record_application(person, london(25, 10), london(25, 10))
@@ -71,7 +72,7 @@ def test_a_skip_then_a_dose_then_its_undo(make_person):
 
     dose, _ = record_application(person, london(25, 20, 5), london(25, 20, 5))  # applied after all: it counts
     assert settled()[may(25), "20:00"] == "on_time"
-    undo_application(person, dose.id, london(25, 20, 9))
+    undo_application(person, dose, london(25, 20, 9))
     assert settled()[may(25), "20:00"] == "skipped"
 
 
@@ -93,3 +94,26 @@ def test_a_report_while_paused_counts_once_the_plan_resumes_and_moves_with_a_pla
         "on_time",
         None,
     )
+
+
+def test_a_tap_that_loses_a_race_is_judged_again_and_kept_as_an_extra(make_person, monkeypatch):
+    """Two taps read the slot before either is stored: the database's unique key lets only one count,
+    and the loser is judged again on what is stored now, so it is kept, as an extra."""
+    person = make_person()
+    create_plan(person, PlanInput("pimecrolimus", "1%", [dt.time(8), dt.time(20)], may(25)), london(25, 5))
+    record_application(person, london(25, 8, 5), london(25, 8, 5))
+    reads = []
+
+    def read_before_the_other_tap_was_stored(*args):
+        slots, counted = slots_and_counted(*args)
+        reads.append(counted)
+        return slots, ([] if len(reads) == 1 else counted)
+
+    monkeypatch.setattr(doses, "slots_and_counted", read_before_the_other_tap_was_stored)
+    application_id, judgement = record_application(person, london(25, 8, 6), london(25, 8, 6))
+
+    assert len(reads) == 2 and judgement.verdict.value == "extra"
+    stored = db.session.scalars(select(Application).order_by(Application.id)).all()
+    assert [(a.verdict, a.counts_for_slot_id is not None) for a in stored] == [("counted", True), ("extra", False)]
+    assert stored[1].id == application_id and stored[1].slot_id == stored[0].counts_for_slot_id
+    assert settled()[may(25), "08:00"] == "on_time"

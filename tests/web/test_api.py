@@ -404,7 +404,7 @@ def test_another_accounts_person_is_a_404(app, client, make_account, sign_in, cl
     with app.app_context():
         from app.patients.doses import record_application
 
-        tap = record_application(db.session.get(Person, other), clock.now, clock.now)[0].id
+        tap = record_application(db.session.get(Person, other), clock.now, clock.now)[0]
     before = count_rows(app)
     api = Api(client, other)
     url = API + path.format(other=other, tap=tap)

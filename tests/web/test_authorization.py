@@ -150,7 +150,7 @@ def world(app, make_account):
     with app.app_context():
         person = db.session.merge(owner.people[0])
         plans.create_plan(person, plans.PlanInput("pimecrolimus", "1%", [dt.time(8), dt.time(20)], NOW.date()), NOW)
-        application, _ = doses.record_application(person, NOW, NOW)
+        application_id, _ = doses.record_application(person, NOW, NOW)
         slot = doses.slots_between(person, NOW + dt.timedelta(hours=6), NOW + dt.timedelta(days=1))[0]
         symptoms.report_side_effects(person, ["redness"], "", ["swollen_glands"], NOW)
         report = db.session.scalars(db.select(SideEffectReport)).first()
@@ -158,7 +158,7 @@ def world(app, make_account):
         message = InboxMessage(person_id=person.id, slot_id=slot.id, kind="due", title="Time", body="", created_at=NOW)
         db.session.add(message)
         db.session.commit()
-        ids = {"person_id": person.id, "application_id": application.id, "slot_id": slot.id,
+        ids = {"person_id": person.id, "application_id": application_id, "slot_id": slot.id,
                "report_id": report.id, "response_id": poem.id, "message_id": message.id}  # fmt: skip
     ours, theirs = make_clinic(app), make_clinic(app, name="Elsewhere", code="ELSW2345")
     link(app, ids["person_id"], ours)

@@ -13,7 +13,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from app.extensions import csrf
+from app.extensions import csrf, db
+from app.models import Application
 from app.patients import history, symptoms
 from app.patients.doses import record_application, skip_dose, today_view, undo_application
 from app.patients.ledger import slots_between
@@ -79,7 +80,8 @@ def add_application(person_id: int):
     person = person_or_404(person_id)
     data = schemas.application_in()
     now = utcnow()
-    application, judgement = record_application(person, data.applied_at or now, now, source="api")
+    application_id, judgement = record_application(person, data.applied_at or now, now, source="api")
+    application = db.session.get(Application, application_id)
     next_slot = first_slot_after(person, application.applied_at)
     return schemas.recorded_out(person, application, judgement, next_slot), 201
 
