@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from app.dosing.windows import Judgement, SlotState, Status, Verdict, judge, slot_states, status_at
 from app.extensions import db
@@ -34,7 +35,8 @@ def record_application(person: Person, at: dt.datetime, now: dt.datetime, source
     """Store an application reported for instant `at` (now, or up to 24 hours back) with the rule's verdict.
 
     Returns the new application's id with the judgement. The tap is the busiest write there is, so it
-    is two plain statements (insert; the slot's outcome when the dose counts) rather than an ORM flush.
+    reads and writes with plain statements (the slots; the insert; the slot's outcome when the dose
+    counts), not through the ORM.
     """
     if at > now + dt.timedelta(minutes=1):
         raise RecordError("future")
@@ -56,7 +58,9 @@ def record_application(person: Person, at: dt.datetime, now: dt.datetime, source
     if counts:
         outcome = slot_outcome(judgement.verdict, skipped=False)
         connection.execute(_SET_OUTCOME, {"slot_id": slot.id, "outcome": outcome})
-        set_committed_value(slot, "outcome", outcome)  # the loaded slot says what the row now says
+        held = db.session.identity_map.get(identity_key(DoseSlot, slot.id))
+        if held is not None:  # a slot this session already holds says what its row now says
+            set_committed_value(held, "outcome", outcome)
     # The row itself records its creation (recorded_at, source); RecordEdit holds later changes.
     db.session.commit()
     return inserted.inserted_primary_key[0], judgement
