@@ -3,7 +3,7 @@
 from app.models.accounts import Account, LoginFailure, LoginSession, PasswordReset, Person
 from app.models.audit import AuditEvent
 from app.models.clinics import Clinic, Clinician, ClinicInvite, ClinicLink
-from app.models.doses import Application, DoseSlot, RecordEdit, Skip
+from app.models.doses import Application, DoseSlot, RecordEdit, Skip, WindowNames
 from app.models.plans import Plan, PlanEvent
 from app.models.reminders import InboxMessage, PushSubscription, Reminder, ReminderSettings
 from app.models.symptoms import ItchEntry, PoemResponse, SideEffectReport
@@ -12,4 +12,5 @@ __all__ = [
     "Account", "Application", "AuditEvent", "Clinic", "ClinicInvite", "ClinicLink", "Clinician", "DoseSlot",
     "InboxMessage", "ItchEntry", "LoginFailure", "LoginSession", "PasswordReset", "Person", "Plan", "PlanEvent",
     "PoemResponse", "PushSubscription", "RecordEdit", "Reminder", "ReminderSettings", "SideEffectReport", "Skip",
+    "WindowNames",
 ]  # fmt: skip

@@ -9,7 +9,25 @@ from app.extensions import db
 from app.models.types import UTCDateTime
 
 
-class DoseSlot(db.Model):
+class WindowNames:
+    """The names app.dosing.windows reads (scheduled, opens, closes) over a slot's column names."""
+
+    __slots__ = ()
+
+    @property
+    def scheduled(self) -> dt.datetime:
+        return self.scheduled_at
+
+    @property
+    def opens(self) -> dt.datetime:
+        return self.opens_at
+
+    @property
+    def closes(self) -> dt.datetime:
+        return self.closes_at
+
+
+class DoseSlot(WindowNames, db.Model):
     """A scheduled dose with its window, stored in UTC; past slots never change."""
 
     __tablename__ = "dose_slots"
@@ -29,19 +47,6 @@ class DoseSlot(db.Model):
     # kept in step by app.patients (ledger.outcome), so that a reader of many slots, the clinic dashboard,
     # need not look up each one's applications and skips; the applications and skips stay the record.
     outcome: Mapped[str | None] = mapped_column(String(8), nullable=True, default=None)
-
-    # The names app.dosing.windows reads.
-    @property
-    def scheduled(self) -> dt.datetime:
-        return self.scheduled_at
-
-    @property
-    def opens(self) -> dt.datetime:
-        return self.opens_at
-
-    @property
-    def closes(self) -> dt.datetime:
-        return self.closes_at
 
 
 class Application(db.Model):

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, select
 
 from app.dosing.windows import Verdict, assign, recorded_state
 from app.extensions import db
-from app.models import Application, DoseSlot, Person, RecordEdit, Skip
+from app.models import Application, DoseSlot, Person, RecordEdit, Skip, WindowNames
 
 # Enough slots either side of an instant for the rule to see its neighbours.
 CONTEXT = dt.timedelta(days=2)
@@ -32,7 +32,7 @@ _SLOTS_AND_COUNTED = (
 
 
 @dataclass(frozen=True, slots=True)
-class SlotTimes:
+class SlotTimes(WindowNames):
     """A dose slot as a tap reads it, without the ORM: the names the rule reads (windows.Slot) and
     the columns the API shows."""
 
@@ -43,18 +43,6 @@ class SlotTimes:
     opens_at: dt.datetime
     closes_at: dt.datetime
     paused: bool
-
-    @property
-    def scheduled(self) -> dt.datetime:
-        return self.scheduled_at
-
-    @property
-    def opens(self) -> dt.datetime:
-        return self.opens_at
-
-    @property
-    def closes(self) -> dt.datetime:
-        return self.closes_at
 
 
 def slots_between(person: Person, start: dt.datetime, end: dt.datetime) -> list[DoseSlot]:
