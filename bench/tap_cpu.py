@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).parent))
 
-from patients import PG_ADMIN, prepare  # noqa: E402
+from patients import PG_ADMIN, prepare
 
 PG_TAP = PG_ADMIN.rsplit("/", 1)[0] + "/thinlayer_bench_tap"
 
