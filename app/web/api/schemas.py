@@ -20,6 +20,7 @@ from app.measures import itch, poem
 from app.models import Application, DoseSlot, ItchEntry, Person, Plan, PoemResponse, SideEffectReport, Skip
 from app.patients.doses import UNDO_WITHIN, TodayView
 from app.patients.history import MonthCalendar
+from app.patients.ledger import SlotTimes
 from app.patients.symptoms import EFFECTS, OTHER_MAX, RED_FLAGS
 from app.web.api.errors import ApiError, invalid
 from app.web.patient import messages
@@ -229,7 +230,7 @@ def plan_out(plan: Plan | None) -> dict | None:
     }  # fmt: skip
 
 
-def slot_out(slot: DoseSlot | None, state: SlotState | None = None) -> dict | None:
+def slot_out(slot: DoseSlot | SlotTimes | None, state: SlotState | None = None) -> dict | None:
     if slot is None:
         return None
     out = {
