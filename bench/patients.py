@@ -40,10 +40,11 @@ PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_BENCH = "postgresql+psycopg://postgres@127.0.0.1:5432/thinlayer_bench"
 
 
-def prepare(database_url: str, clients: int) -> tuple[list[str], str, int]:
+def prepare(database_url: str, clients: int) -> tuple[list[str], str, list[int]]:
     """Migrate, then make one account per client and a person with a year of logs.
 
-    Returns the session cookies, and the cookie and person id of the year-long record.
+    Returns the clients' session cookies, the year-long record's cookie, and every person's id (the
+    year-long record's last).
     """
     os.environ.update(THINLAYER_ENV="production", SECRET_KEY=SECRET, DATABASE_URL=database_url)
     from flask_migrate import upgrade

@@ -42,19 +42,24 @@ def record_application(person: Person, at: dt.datetime, now: dt.datetime, source
         raise RecordError("future")
     if at < now - REPORT_BACK:
         raise RecordError("too_old")
+    try:
+        return _judge_and_store(person, at, now, source)
+    except IntegrityError:
+        # Another tap counted for this slot between our read and our write: judge again on what is
+        # stored now (it will not count). Any other integrity error fails the second time too.
+        db.session.rollback()
+        return _judge_and_store(person, at, now, source)
+
+
+def _judge_and_store(person: Person, at: dt.datetime, now: dt.datetime, source: str) -> tuple[int, Judgement]:
     slots, counted = slots_and_counted(person, at - CONTEXT, at + CONTEXT)
     judgement = judge(slots, counted, at)
     slot, counts = judgement.slot, judgement.verdict.counts
     connection = db.session.connection()
-    try:
-        inserted = connection.execute(_INSERT, {
-            "person_id": person.id, "slot_id": slot.id if slot else None, "applied_at": at, "recorded_at": now,
-            "verdict": judgement.verdict.value, "source": source, "counts_for_slot_id": slot.id if counts else None,
-        })  # fmt: skip
-    except IntegrityError:
-        # Another tap counted for this slot between our read and our write: judge again.
-        db.session.rollback()
-        return record_application(person, at, now, source)
+    inserted = connection.execute(_INSERT, {
+        "person_id": person.id, "slot_id": slot.id if slot else None, "applied_at": at, "recorded_at": now,
+        "verdict": judgement.verdict.value, "source": source, "counts_for_slot_id": slot.id if counts else None,
+    })  # fmt: skip
     if counts:
         outcome = slot_outcome(judgement.verdict, skipped=False)
         connection.execute(_SET_OUTCOME, {"slot_id": slot.id, "outcome": outcome})

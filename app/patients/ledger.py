@@ -56,7 +56,8 @@ def slots_and_counted(
     """The times of slots_between, and when their counted applications were made (in report order), in
     one plain statement: the read behind every tap.
 
-    Extras never count, so the counted applications alone decide a new report's verdict.
+    Extras never count, so the counted applications alone decide a new report's verdict. It reads
+    the stored rows: the session's unflushed changes are not seen (every writer here flushes).
     """
     rows = db.session.connection().execute(_SLOTS_AND_COUNTED, {"person_id": person.id, "start": start, "end": end})
     slots, applied = [], []

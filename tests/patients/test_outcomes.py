@@ -6,10 +6,12 @@ the plan resumes, and a plan change. The bulk demo seed is held to the services 
 
 import datetime as dt
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Application, DoseSlot, Skip
+from app.models import Application, DoseSlot, Person, Skip
 from app.models.plans import ACTIVE, PAUSED
 from app.patients import doses
 from app.patients.doses import record_application, skip_dose, undo_application
@@ -117,3 +119,18 @@ def test_a_tap_that_loses_a_race_is_judged_again_and_kept_as_an_extra(make_perso
     assert [(a.verdict, a.counts_for_slot_id is not None) for a in stored] == [("counted", True), ("extra", False)]
     assert stored[1].id == application_id and stored[1].slot_id == stored[0].counts_for_slot_id
     assert settled()[may(25), "08:00"] == "on_time"
+
+
+def test_a_report_the_database_refuses_for_another_reason_is_tried_twice_then_fails(make_person, monkeypatch):
+    person = make_person()
+    create_plan(person, PlanInput("pimecrolimus", "1%", [dt.time(8), dt.time(20)], may(25)), london(25, 5))
+    db.session.execute(delete(Person).where(Person.id == person.id))  # gone, as if deleted in another request
+    db.session.commit()
+    reads = []
+    monkeypatch.setattr(doses, "slots_and_counted", lambda *args: reads.append(args) or slots_and_counted(*args))
+
+    with pytest.raises(IntegrityError):
+        record_application(person, london(25, 8, 5), london(25, 8, 5))
+    assert len(reads) == 2
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Application)) == 0
