@@ -23,9 +23,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).parent))
 
-from patients import PG_ADMIN, prepare
+from patients import prepare
 
-PG_TAP = PG_ADMIN.rsplit("/", 1)[0] + "/thinlayer_bench_tap"
+PG_TAP = "postgresql+psycopg://postgres@127.0.0.1:5432/thinlayer_bench_tap"
 
 
 def rounds(call, rounds: int, requests: int) -> list[float]:
