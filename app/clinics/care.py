@@ -19,13 +19,17 @@ from app.patients import plans
 # close to the next one: the cut-off keeps at least an hour before the next dose (check_rule adds DST).
 EARLY_BOUNDS = (30, 180)
 CUTOFF_BOUNDS = (60, 720)
+# Two counted doses never closer than this; app.dosing.schedule.check_min_gap also keeps it under the
+# shortest interval between the plan's doses.
+MIN_GAP_BOUNDS = (240, 1440)
 PLAN_NOTICE = "plan"
 
 
-def edit_plan(clinician: Clinician, person: Person, plan: Plan, times: list[dt.time], early_minutes: int,
-              cutoff_minutes: int, review_date: dt.date, now: dt.datetime) -> list[str]:  # fmt: skip
+def edit_plan(
+    clinician: Clinician, person: Person, plan: Plan, change: plans.RuleChange, now: dt.datetime
+) -> list[str]:
     """Change the plan's times, rule and review date; audit it and tell the patient. Returns the changes."""
-    changes = plans.change_plan(plan, times, early_minutes, cutoff_minutes, review_date, now)
+    changes = plans.change_plan(plan, change, now)
     if changes:
         audit.record(clinician, person, audit.PLAN_CHANGE, "; ".join(changes), now, commit=False)
         db.session.add(plan_notice(person, plan, clinician, now))

@@ -35,7 +35,7 @@ from app.models import (
     SideEffectReport,
     Skip,
 )
-from app.models.bulk import dialect_name, insert_new_values, stored
+from app.models.bulk import dialect_name, insert_new_values
 from app.models.plans import ACTIVE, Plan, PlanEvent
 from app.patients import doses, ledger, plans
 from app.reminders import outbox
@@ -122,7 +122,8 @@ def _plans_in_bulk(pairs: list[tuple[Person, Story]]) -> list[int]:
         plan = Plan(person_id=person.id, medicine=MEDICINE, strength=STRENGTH, body_areas=story.areas, other_area="",
                     times=times, start_date=story.start_date, review_date=story.start_date + plans.REVIEW_AFTER,
                     status=status, early_minutes=story.early, created_at=story.created_at, updated_at=last_at,
-                    cutoff_minutes=schedule.default_cutoff_minutes(story.times))  # fmt: skip
+                    cutoff_minutes=schedule.default_cutoff_minutes(story.times),
+                    min_gap_minutes=schedule.default_min_gap_minutes(story.times))  # fmt: skip
         # The kinds plans.set_status records.
         plan.events = [PlanEvent(kind="created", at=story.created_at, detail=", ".join(times))]
         plan.events += [PlanEvent(kind=EVENT_KINDS[s], at=at, detail="") for at, s in story.changes]
@@ -139,8 +140,8 @@ def _fill_slots(people: list[Person], plan_ids: list[int], stories: list[Story])
     """
     postgres, rows = dialect_name() == "postgresql", []
     for person, plan_id, story in zip(people, plan_ids, stories, strict=True):
-        rows += [(person.id, plan_id, *(stored(v, postgres) for v in (s.local_date, s.local_time.strftime("%H:%M"),
-                  s.scheduled, s.opens, s.closes)), s.paused) for s in story.slots]  # fmt: skip
+        rows += [(person.id, plan_id, s.paused, *plans.stored_times(s, postgres), s.dose_index,
+                  s.min_gap // MINUTE, s.per_day) for s in story.slots]  # fmt: skip
     insert_new_values(DoseSlot.__table__, plans.SLOT_COLUMNS, rows)
 
 
@@ -179,7 +180,8 @@ def _report_in_bulk(people: list[Person], stories: list[Story], slot_ids: dict[i
     applications, skips, counting = [], [], {}
     for person, story in zip(people, stories, strict=True):
         ids, index = slot_ids[person.id], {slot.scheduled: k for k, slot in enumerate(story.slots)}
-        _, judgements = assign(story.slots, [at for at, _ in story.reports])  # in report order, as the app judges
+        skipped = [k for k, _, _ in story.skips]
+        _, judgements = assign(story.slots, [at for at, _ in story.reports], skipped)  # in report order, as the app
         for (at, recorded), judgement in zip(story.reports, judgements, strict=True):
             slot_id = ids[index[judgement.slot.scheduled]] if judgement.slot else None
             applications.append({"person_id": person.id, "slot_id": slot_id, "applied_at": at, "recorded_at": recorded,

@@ -12,6 +12,10 @@ DEFAULT_EARLY_MINUTES = 120
 MAX_DOSES_PER_DAY = 2
 # Windows must stay apart even when a DST change shortens the gap between two doses.
 DST_MARGIN_MINUTES = 60
+# Spacing a clinician may set between two counted doses: never under 4 hours.
+MIN_GAP_FLOOR_MINUTES = 240
+# A patient's own plan keeps its two doses at least this far apart.
+PATIENT_SPACING_MINUTES = 8 * 60
 
 
 class PlanRuleError(ValueError):
@@ -28,6 +32,9 @@ class DoseSlot:
     opens: dt.datetime  # UTC
     closes: dt.datetime  # UTC
     paused: bool = False
+    dose_index: int = 0  # which dose of the local day: 0 the first, 1 the second
+    min_gap: dt.timedelta = dt.timedelta(0)  # no counted dose closer than this to another
+    per_day: int = MAX_DOSES_PER_DAY  # at most this many counted doses in any 24 hours
 
 
 def local_to_utc(day: dt.date, at: dt.time, tz: ZoneInfo) -> dt.datetime:
@@ -55,6 +62,19 @@ def default_cutoff_minutes(times: Sequence[dt.time]) -> int:
     return min(gaps_minutes(times)) // 2
 
 
+def default_min_gap_minutes(times: Sequence[dt.time]) -> int:
+    """Two counted doses are never closer than half the shortest interval between doses (6 h for
+    08:00/20:00), nor closer than 4 hours unless the doses themselves are."""
+    shortest = min(gaps_minutes(times))
+    return min(max(shortest // 2, MIN_GAP_FLOOR_MINUTES), shortest)
+
+
+def check_min_gap(times: Sequence[dt.time], min_gap_minutes: int) -> None:
+    """Raise PlanRuleError unless the spacing is at least 4 hours and at most the shortest interval."""
+    if not MIN_GAP_FLOOR_MINUTES <= min_gap_minutes <= min(gaps_minutes(times)):
+        raise PlanRuleError("min_gap_minutes must be from 240 to the shortest interval between doses")
+
+
 def check_rule(times: Sequence[dt.time], early_minutes: int, cutoff_minutes: int) -> None:
     """Raise PlanRuleError unless every window is non-empty and apart from the next, DST included."""
     if not 1 <= len(times) <= MAX_DOSES_PER_DAY:
@@ -75,14 +95,18 @@ def make_slots(
     last_day: dt.date,
     early_minutes: int,
     cutoff_minutes: int,
+    min_gap_minutes: int | None = None,
 ) -> list[DoseSlot]:
     """Every slot from first_day to last_day (local dates, inclusive), in time order.
 
     A window opens early_minutes before its slot and closes cutoff_minutes before the next
-    slot, never later than the next window's opening.
+    slot, never later than the next window's opening. Each slot carries the plan's spacing
+    (default: half the shortest interval) and its number of doses a day.
     """
     check_rule(times, early_minutes, cutoff_minutes)
+    gap = dt.timedelta(minutes=default_min_gap_minutes(times) if min_gap_minutes is None else min_gap_minutes)
     ordered = sorted(times, key=minutes_of)
+    index = {t: i for i, t in enumerate(ordered)}
     instants = []
     day = first_day
     # One day more than asked for, so the last slot knows when its window closes.
@@ -95,5 +119,5 @@ def make_slots(
         if day > last_day:
             break
         closes = min(following - cutoff, following - early)
-        slots.append(DoseSlot(day, at, scheduled, scheduled - early, closes))
+        slots.append(DoseSlot(day, at, scheduled, scheduled - early, closes, False, index[at], gap, len(ordered)))
     return slots

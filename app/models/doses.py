@@ -10,7 +10,7 @@ from app.models.types import UTCDateTime
 
 
 class WindowNames:
-    """The names app.dosing.windows reads (scheduled, opens, closes) over a slot's column names."""
+    """The names app.dosing.windows reads (scheduled, opens, closes, min_gap) over a slot's column names."""
 
     __slots__ = ()
 
@@ -25,6 +25,10 @@ class WindowNames:
     @property
     def closes(self) -> dt.datetime:
         return self.closes_at
+
+    @property
+    def min_gap(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.min_gap_minutes)
 
 
 class DoseSlot(WindowNames, db.Model):
@@ -42,6 +46,12 @@ class DoseSlot(WindowNames, db.Model):
     opens_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The dose's identity is (local_date, dose_index): the first or second dose of that local day. A zone
+    # or plan change never makes a second slot for a dose that already has one in the past.
+    dose_index: Mapped[int] = mapped_column(Integer, default=0)
+    # The plan's spacing and cap as they were when the slot was made (app.dosing.windows rules 6 and 7).
+    min_gap_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    per_day: Mapped[int] = mapped_column(Integer, default=2)
     # What the records say of this dose so far: "on_time" or "late" while an application counts for it,
     # else "skipped" while it is skipped on purpose, else None (the rule's windows.recorded_state). A copy
     # kept in step by app.patients (ledger.outcome), so that a reader of many slots, the clinic dashboard,

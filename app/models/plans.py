@@ -12,7 +12,7 @@ ACTIVE, PAUSED, STOPPED = "active", "paused", "stopped"
 
 
 class Plan(db.Model):
-    """One person's plan for one medicine: local dose times and the two rule parameters."""
+    """One person's plan for one medicine: local dose times and the three rule parameters."""
 
     __tablename__ = "plans"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -27,6 +27,8 @@ class Plan(db.Model):
     status: Mapped[str] = mapped_column(String(16), default=ACTIVE)
     early_minutes: Mapped[int] = mapped_column(Integer)
     cutoff_minutes: Mapped[int] = mapped_column(Integer)
+    # No two counted doses closer than this (default: half the shortest interval between doses).
+    min_gap_minutes: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     events: Mapped[list["PlanEvent"]] = relationship(cascade="all, delete-orphan", order_by="PlanEvent.id")

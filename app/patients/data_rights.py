@@ -57,12 +57,12 @@ ACCOUNT = Table("account", Account, ("id", "email", "locale", "created_at"))
 PEOPLE = Table("people", Person, ("id", "account_id", "name", "timezone", "created_at"))
 PLANS = Table("plans", Plan, (
     "id", "person_id", "medicine", "strength", "body_areas", "other_area", "times", "start_date", "review_date",
-    "status", "early_minutes", "cutoff_minutes", "created_at", "updated_at",
+    "status", "early_minutes", "cutoff_minutes", "min_gap_minutes", "created_at", "updated_at",
 ))  # fmt: skip
 PLAN_EVENTS = Table("plan_events", PlanEvent, ("id", "plan_id", "kind", "at", "detail"))
 SLOTS = Table("dose_slots", DoseSlot, (
-    "id", "person_id", "plan_id", "local_date", "local_time", "scheduled_at", "opens_at", "closes_at", "paused",
-    "state",
+    "id", "person_id", "plan_id", "local_date", "local_time", "dose_index", "scheduled_at", "opens_at", "closes_at",
+    "paused", "min_gap_minutes", "per_day", "state",
 ))  # fmt: skip
 APPLICATIONS = Table("applications", Application, (
     "id", "person_id", "slot_id", "counts_for_slot_id", "applied_at", "recorded_at", "verdict", "source", "voided_at",
@@ -115,7 +115,9 @@ person's own (their time zone is in people.csv).
 One CSV file per kind of record: {csv_names}.
 
 Dose slot states: on_time, late, missed, skipped, paused (counts neither way), open, upcoming.
-Application verdicts: counted, late, extra (never counted), skip_zone (stored as extra),
+Application verdicts: counted, late, extra (never counted), too_soon (too close to a counted
+dose, or over the plan's doses in 24 hours: stored as extra), early (before a dose's window
+opened: stored as extra), skip_zone (stored as extra),
 unscheduled. An application or skip with voided_at was withdrawn and does not count.
 In the CSV files, text that begins with = + - or @ starts with an apostrophe so that a
 spreadsheet does not run it as a formula; {json_name} holds the text unchanged.

@@ -31,30 +31,39 @@ class RecordError(ValueError):
         self.code = code
 
 
-def record_application(person: Person, at: dt.datetime, now: dt.datetime, source: str = "web") -> tuple[int, Judgement]:
+def record_application(
+    person: Person, at: dt.datetime, now: dt.datetime, source: str = "web", for_slot: int | None = None
+) -> tuple[int, Judgement]:
     """Store an application reported for instant `at` (now, or up to 24 hours back) with the rule's verdict.
 
-    Returns the new application's id with the judgement. The tap is the busiest write there is, so it
-    reads and writes with plain statements (the slots; the insert; the slot's outcome when the dose
-    counts), not through the ORM.
+    With `for_slot` (a reminder's "Applied" action, bound to its dose) it is stored only when it counts
+    for that very slot; else nothing is stored and RecordError("reminder_closed") says why, so a replayed
+    or stale action never adds an extra. Returns the new application's id with the judgement. The tap
+    is the busiest write there is, so it reads and writes with plain statements (the slots; the insert;
+    the slot's outcome when the dose counts), not through the ORM.
     """
     if at > now + dt.timedelta(minutes=1):
         raise RecordError("future")
     if at < now - REPORT_BACK:
         raise RecordError("too_old")
     try:
-        return _judge_and_store(person, at, now, source)
+        return _judge_and_store(person, at, now, source, for_slot)
     except IntegrityError:
         # Another tap counted for this slot between our read and our write: judge again on what is
         # stored now (it will not count). Any other integrity error fails the second time too.
         db.session.rollback()
-        return _judge_and_store(person, at, now, source)
+        return _judge_and_store(person, at, now, source, for_slot)
 
 
-def _judge_and_store(person: Person, at: dt.datetime, now: dt.datetime, source: str) -> tuple[int, Judgement]:
+def _judge_and_store(
+    person: Person, at: dt.datetime, now: dt.datetime, source: str, for_slot: int | None
+) -> tuple[int, Judgement]:
     slots, counted = slots_and_counted(person, at - CONTEXT, at + CONTEXT)
-    judgement = judge(slots, counted, at)
+    skipped = [i for i, s in enumerate(slots) if s.outcome == "skipped"]
+    judgement = judge(slots, counted, at, skipped)
     slot, counts = judgement.slot, judgement.verdict.counts
+    if for_slot is not None and not (counts and slot.id == for_slot):
+        raise RecordError("reminder_closed")
     connection = db.session.connection()
     inserted = connection.execute(_INSERT, {
         "person_id": person.id, "slot_id": slot.id if slot else None, "applied_at": at, "recorded_at": now,

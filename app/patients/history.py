@@ -14,13 +14,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from app.dosing.adherence import AdherenceSummary, summarize_closed
-from app.dosing.windows import SlotState, Verdict, assign, slot_states
+from app.dosing.windows import EXTRA_VERDICTS, SlotState, assign, slot_states
 from app.extensions import db
 from app.models import Application, DoseSlot, ItchEntry, Person, PoemResponse
 from app.patients.ledger import CONTEXT, active_applications, skipped_indexes, slots_between
-
-# Stored verdicts of applications that never count: shown to clinicians, counted as extras.
-EXTRA_VERDICTS = frozenset({Verdict.EXTRA.value, Verdict.SKIP_ZONE.value})
 
 
 class Point(NamedTuple):
@@ -215,6 +212,7 @@ def poem_series(person: Person, first: dt.date, last: dt.date) -> list[Point]:
 
 
 __all__ = [
+    "EXTRA_VERDICTS",
     "CalendarDay",
     "CalendarSlot",
     "MonthCalendar",

@@ -2,11 +2,12 @@
 and storing the rule's judgement of them again after a change."""
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
 
-from app.dosing.windows import Verdict, assign, recorded_state
+from app.dosing.windows import Status, Verdict, assign, recorded_state, status_at
 from app.extensions import db
 from app.models import Application, DoseSlot, Person, RecordEdit, Skip, WindowNames
 
@@ -23,7 +24,8 @@ _TOUCHING = (_slot.person_id == bindparam("person_id"), _slot.closes_at > bindpa
 _SLOTS = select(DoseSlot).where(*_TOUCHING).order_by(DoseSlot.scheduled_at)
 _SLOTS_AND_COUNTED = (
     select(_slot.id, _slot.local_date, _slot.local_time, _slot.scheduled_at, _slot.opens_at, _slot.closes_at,
-           _slot.paused, _application.id, _application.applied_at)
+           _slot.paused, _slot.dose_index, _slot.min_gap_minutes, _slot.per_day, _slot.outcome,
+           _application.id, _application.applied_at)
     .select_from(DoseSlot.__table__.outerjoin(Application.__table__, (_application.counts_for_slot_id == _slot.id)
                                               & _application.voided_at.is_(None)))
     .where(*_TOUCHING)
@@ -43,6 +45,10 @@ class SlotTimes(WindowNames):
     opens_at: dt.datetime
     closes_at: dt.datetime
     paused: bool
+    dose_index: int
+    min_gap_minutes: int
+    per_day: int
+    outcome: str | None
 
 
 def slots_between(person: Person, start: dt.datetime, end: dt.datetime) -> list[DoseSlot]:
@@ -53,8 +59,9 @@ def slots_between(person: Person, start: dt.datetime, end: dt.datetime) -> list[
 def slots_and_counted(
     person: Person, start: dt.datetime, end: dt.datetime
 ) -> tuple[list[SlotTimes], list[dt.datetime]]:
-    """The times of slots_between, and when their counted applications were made (in report order), in
-    one plain statement: the read behind every tap.
+    """The times of slots_between (with their stored outcome, which says which are skipped), and when
+    their counted applications were made (in report order), in one plain statement: the read behind
+    every tap.
 
     Extras never count, so the counted applications alone decide a new report's verdict. It reads
     the stored rows: the session's unflushed changes are not seen (every writer here flushes).
@@ -66,6 +73,38 @@ def slots_and_counted(
         if application_id is not None:
             applied.append((application_id, at))
     return slots, [at for _, at in sorted(applied)]
+
+
+def statuses(person_ids: set[int], now: dt.datetime) -> dict[int, Status]:
+    """What the rule says at `now` to each of these people (windows.status_at), from three reads for all
+    of them: the reminder sweep asks it of a whole batch before it sends anything."""
+    touching = (
+        DoseSlot.person_id.in_(person_ids),
+        DoseSlot.closes_at > now - CONTEXT,
+        DoseSlot.opens_at < now + CONTEXT,
+    )
+    slots = db.session.scalars(select(DoseSlot).where(*touching).order_by(DoseSlot.scheduled_at))
+    counted = db.session.execute(
+        select(Application.person_id, Application.applied_at)
+        .where(Application.person_id.in_(person_ids), Application.counts_for_slot_id.is_not(None))
+        .where(Application.applied_at > now - 2 * CONTEXT, Application.applied_at < now + CONTEXT)
+        .order_by(Application.id)
+    )
+    skipped = set(db.session.scalars(select(Skip.slot_id).join(DoseSlot).where(*touching, Skip.voided_at.is_(None))))
+    by_person, applied = defaultdict(list), defaultdict(list)
+    for slot in slots:
+        by_person[slot.person_id].append(slot)
+    for person_id, at in counted:
+        applied[person_id].append(at)
+    return {
+        person_id: status_at(
+            by_person[person_id],
+            applied[person_id],
+            {i for i, s in enumerate(by_person[person_id]) if s.id in skipped},
+            now,
+        )
+        for person_id in person_ids
+    }
 
 
 def active_applications(person: Person, start: dt.datetime, end: dt.datetime) -> list[Application]:
@@ -101,7 +140,8 @@ def rejudge(person: Person, around: dt.datetime, now: dt.datetime) -> None:
     """
     slots = slots_between(person, around - CONTEXT, around + CONTEXT)
     applications = active_applications(person, around - CONTEXT, around + CONTEXT)
-    _, judgements = assign(slots, [a.applied_at for a in applications])
+    skipped = skipped_indexes(person, slots)
+    _, judgements = assign(slots, [a.applied_at for a in applications], skipped)
     counting: dict[int, Verdict] = {}
     for application, judgement in zip(applications, judgements, strict=True):
         counts_for = judgement.slot.id if judgement.slot and judgement.verdict.counts else None
@@ -112,7 +152,6 @@ def rejudge(person: Person, around: dt.datetime, now: dt.datetime) -> None:
                                       action="rejudge", at=now, before={"verdict": application.verdict}))  # fmt: skip
             application.verdict = judgement.verdict.value
             application.counts_for_slot_id = counts_for
-    skipped = skipped_indexes(person, slots)
     for index, slot in enumerate(slots):
         settled = outcome(counting.get(slot.id), index in skipped)
         if slot.outcome != settled:

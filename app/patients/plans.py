@@ -1,7 +1,8 @@
 """Treatment plans and their dose slots: create, change, pause, resume, stop; keep the horizon filled.
 
-Past slots never change. Slots whose window has not opened are remade on every change; a window
-that is open now is kept, and nothing new may start before it closes.
+Past slots never change. Slots whose window has not opened are remade on every change; a slot whose
+window has opened (closed, or open now) is kept, and it is its dose: no new slot is made for the same
+dose of the same local day, and no new window opens before a kept one has closed.
 """
 
 import datetime as dt
@@ -10,7 +11,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, true
 
-from app.dosing.schedule import DEFAULT_EARLY_MINUTES, check_rule, default_cutoff_minutes, make_slots
+from app.dosing.schedule import (
+    DEFAULT_EARLY_MINUTES,
+    check_min_gap,
+    check_rule,
+    default_cutoff_minutes,
+    default_min_gap_minutes,
+    make_slots,
+)
 from app.extensions import db
 from app.models import Application, DoseSlot, Person, Plan, PlanEvent
 from app.models.bulk import insert_new_values, stored
@@ -35,6 +43,7 @@ class PlanInput:
     review_date: dt.date | None = None
     early_minutes: int | None = None
     cutoff_minutes: int | None = None
+    min_gap_minutes: int | None = None
 
 
 def current_plan(person: Person) -> Plan | None:
@@ -53,14 +62,27 @@ def create_plan(person: Person, data: PlanInput, now: dt.datetime) -> Plan:
     early = DEFAULT_EARLY_MINUTES if data.early_minutes is None else data.early_minutes
     cutoff = default_cutoff_minutes(data.times) if data.cutoff_minutes is None else data.cutoff_minutes
     check_rule(data.times, early, cutoff)
+    if data.min_gap_minutes is not None:
+        check_min_gap(data.times, data.min_gap_minutes)
+    gap = default_min_gap_minutes(data.times) if data.min_gap_minutes is None else data.min_gap_minutes
     if old := current_plan(person):
         _set_status(old, STOPPED, now, "replaced by a new plan")
     plan = Plan(
-        person_id=person.id, medicine=data.medicine, strength=data.strength, body_areas=data.body_areas,
-        other_area=data.other_area, times=sorted(t.strftime("%H:%M") for t in data.times),
-        start_date=data.start_date, review_date=data.review_date or data.start_date + REVIEW_AFTER,
-        status=ACTIVE, early_minutes=early, cutoff_minutes=cutoff, created_at=now, updated_at=now,
-    )  # fmt: skip
+        person_id=person.id,
+        medicine=data.medicine,
+        strength=data.strength,
+        body_areas=data.body_areas,
+        other_area=data.other_area,
+        times=sorted(t.strftime("%H:%M") for t in data.times),
+        start_date=data.start_date,
+        review_date=data.review_date or data.start_date + REVIEW_AFTER,
+        status=ACTIVE,
+        early_minutes=early,
+        cutoff_minutes=cutoff,
+        min_gap_minutes=gap,
+        created_at=now,
+        updated_at=now,
+    )
     plan.events.append(PlanEvent(kind="created", at=now, detail=", ".join(plan.times)))
     db.session.add(plan)
     db.session.flush()
@@ -69,15 +91,34 @@ def create_plan(person: Person, data: PlanInput, now: dt.datetime) -> Plan:
     return plan
 
 
-def change_plan(plan: Plan, times: list[dt.time], early_minutes: int, cutoff_minutes: int,
-                review_date: dt.date, now: dt.datetime) -> list[str]:  # fmt: skip
+@dataclass(frozen=True)
+class RuleChange:
+    """A clinician's new times and rule parameters for the current plan."""
+
+    times: list[dt.time]
+    early_minutes: int
+    cutoff_minutes: int
+    min_gap_minutes: int
+    review_date: dt.date
+
+
+def change_plan(plan: Plan, change: RuleChange, now: dt.datetime) -> list[str]:
     """A clinician's change to the current plan: only the slots ahead are remade. Returns what changed,
     in words for the record ("times 08:00, 20:00 -> 09:00, 21:00"); PlanRuleError if the times clash."""
-    check_rule(times, early_minutes, cutoff_minutes)
-    new = {"times": sorted(t.strftime("%H:%M") for t in times), "early_minutes": early_minutes,
-           "cutoff_minutes": cutoff_minutes, "review_date": review_date}  # fmt: skip
-    changes = [f"{name} {_shown(getattr(plan, name))} -> {_shown(value)}"
-               for name, value in new.items() if getattr(plan, name) != value]  # fmt: skip
+    check_rule(change.times, change.early_minutes, change.cutoff_minutes)
+    check_min_gap(change.times, change.min_gap_minutes)
+    new = {
+        "times": sorted(t.strftime("%H:%M") for t in change.times),
+        "early_minutes": change.early_minutes,
+        "cutoff_minutes": change.cutoff_minutes,
+        "min_gap_minutes": change.min_gap_minutes,
+        "review_date": change.review_date,
+    }
+    changes = [
+        f"{name} {_shown(getattr(plan, name))} -> {_shown(value)}"
+        for name, value in new.items()
+        if getattr(plan, name) != value
+    ]
     if not changes:
         return []
     for name, value in new.items():
@@ -114,29 +155,66 @@ def _set_status(plan: Plan, status: str, now: dt.datetime, detail: str = "") -> 
 def refresh_slots(person: Person, now: dt.datetime) -> None:
     """Make the slots from now to the horizon match the person's current plan and time zone."""
     db.session.execute(delete(DoseSlot).where(DoseSlot.person_id == person.id, DoseSlot.opens_at > now))
-    open_slot = db.session.scalar(
-        select(DoseSlot).where(DoseSlot.person_id == person.id, DoseSlot.opens_at <= now, DoseSlot.closes_at > now)
-    )
     plan = current_plan(person)
+    kept = _kept_slots(person, now)
+    open_slot = next((s for s in kept if s.closes_at > now), None)
     if open_slot is not None and not _has_counted_application(open_slot):
         open_slot.paused = plan is None or plan.status != ACTIVE
-    if plan is None:
-        _rejudge_and_replan(person, now)
-        return
+    if plan is not None:
+        db.session.add_all(_new_slots(person, plan, kept, now))
+    _rejudge_and_replan(person, now)
+
+
+def _kept_slots(person: Person, now: dt.datetime) -> list[DoseSlot]:
+    """The slots of the last few days whose windows have opened: each is its dose, whatever changes."""
+    since = now - dt.timedelta(days=3)
+    query = select(DoseSlot).where(
+        DoseSlot.person_id == person.id, DoseSlot.opens_at <= now, DoseSlot.closes_at > since
+    )
+    return list(db.session.scalars(query.order_by(DoseSlot.scheduled_at)))
+
+
+def _new_slots(person: Person, plan: Plan, kept: list[DoseSlot], now: dt.datetime) -> list[DoseSlot]:
+    """The plan's slots ahead, in the person's zone, leaving out every dose a kept slot already is, and
+    opening none before the last kept window has closed (a window may have opened already: a new plan
+    can still log this morning's dose, when app.dosing's spacing and cap allow it)."""
     tz = ZoneInfo(person.timezone)
     today = now.astimezone(tz).date()
-    first_day = max(plan.start_date, today)
-    for slot in make_slots(parse_times(plan), tz, first_day, today + dt.timedelta(days=HORIZON_DAYS),
-                           plan.early_minutes, plan.cutoff_minutes):  # fmt: skip
-        # A window open now is made too (a new plan can log this morning's dose), but nothing
-        # may open before a window already open has closed.
-        if slot.closes > now and (open_slot is None or slot.opens >= open_slot.closes_at):
-            db.session.add(DoseSlot(
-                person_id=person.id, plan_id=plan.id, local_date=slot.local_date,
-                local_time=slot.local_time.strftime("%H:%M"), scheduled_at=slot.scheduled,
-                opens_at=slot.opens, closes_at=slot.closes, paused=plan.status == PAUSED,
-            ))  # fmt: skip
-    _rejudge_and_replan(person, now)
+    held = {(s.local_date, s.dose_index) for s in kept}
+    after = max((s.closes_at for s in kept), default=None)
+    made = make_slots(
+        parse_times(plan),
+        tz,
+        max(plan.start_date, today - dt.timedelta(days=1)),
+        today + dt.timedelta(days=HORIZON_DAYS),
+        plan.early_minutes,
+        plan.cutoff_minutes,
+        plan.min_gap_minutes,
+    )
+    new = []
+    for slot in made:
+        opens = max(slot.opens, after) if after else slot.opens
+        if slot.local_date < plan.start_date or (slot.local_date, slot.dose_index) in held or opens >= slot.closes:
+            continue
+        if slot.closes > now:
+            new.append(_stored_slot(person, plan, slot, opens))
+    return new
+
+
+def _stored_slot(person: Person, plan: Plan, slot, opens: dt.datetime) -> DoseSlot:
+    return DoseSlot(
+        person_id=person.id,
+        plan_id=plan.id,
+        local_date=slot.local_date,
+        local_time=slot.local_time.strftime("%H:%M"),
+        scheduled_at=slot.scheduled,
+        opens_at=opens,
+        closes_at=slot.closes,
+        paused=plan.status == PAUSED,
+        dose_index=slot.dose_index,
+        min_gap_minutes=plan.min_gap_minutes,
+        per_day=slot.per_day,
+    )
 
 
 def _rejudge_and_replan(person: Person, now: dt.datetime) -> None:
@@ -148,13 +226,16 @@ def _rejudge_and_replan(person: Person, now: dt.datetime) -> None:
     outbox.replan(person, now)
 
 
-SLOT_COLUMNS = ["person_id", "plan_id", "local_date", "local_time", "scheduled_at", "opens_at", "closes_at", "paused"]
+SLOT_COLUMNS = [
+    "person_id", "plan_id", "paused", "local_date", "local_time", "scheduled_at", "opens_at", "closes_at",
+    "dose_index", "min_gap_minutes", "per_day",
+]  # fmt: skip
 
 
 def horizon_people(now: dt.datetime) -> list[int]:
     """The people whose plans the daily job extends (any plan not stopped), in id order."""
-    return list(db.session.scalars(select(Plan.person_id).where(Plan.status != STOPPED).distinct()
-                                   .order_by(Plan.person_id)))  # fmt: skip
+    query = select(Plan.person_id).where(Plan.status != STOPPED).distinct().order_by(Plan.person_id)
+    return list(db.session.scalars(query))
 
 
 def extend_horizon(now: dt.datetime, person_ids: list[int] | None = None) -> int:
@@ -168,31 +249,52 @@ def extend_horizon(now: dt.datetime, person_ids: list[int] | None = None) -> int
     def chosen(column):
         return column.in_(person_ids) if person_ids is not None else true()
 
-    last_day = (select(DoseSlot.person_id, func.max(DoseSlot.local_date).label("day"),
-                       func.max(DoseSlot.closes_at).label("closes"))
-                .where(chosen(DoseSlot.person_id)).group_by(DoseSlot.person_id).subquery())  # fmt: skip
+    last_day = (
+        select(
+            DoseSlot.person_id, func.max(DoseSlot.local_date).label("day"), func.max(DoseSlot.closes_at).label("closes")
+        )
+        .where(chosen(DoseSlot.person_id))
+        .group_by(DoseSlot.person_id)
+        .subquery()
+    )
     plans = db.session.execute(
-        select(Plan.id, Plan.person_id, Plan.times, Plan.start_date, Plan.status, Plan.early_minutes,
-               Plan.cutoff_minutes, Person.timezone, last_day.c.day, last_day.c.closes)
+        select(
+            Plan.id, Plan.person_id, Plan.status, Plan.start_date, Person.timezone, Plan.times, Plan.early_minutes,
+            Plan.cutoff_minutes, Plan.min_gap_minutes, last_day.c.day, last_day.c.closes,
+        )
         .join(Person, Person.id == Plan.person_id)
         .outerjoin(last_day, last_day.c.person_id == Plan.person_id)
         .where(Plan.status != STOPPED, chosen(Plan.person_id))
     )  # fmt: skip
     postgres = db.session.get_bind().dialect.name == "postgresql"
     shared, rows = {}, []
-    for plan_id, person_id, times, start, status, early, cutoff, timezone, day, closes in plans:
+    for plan_id, person_id, status, start, timezone, *rule, day, closes in plans:
         today = now.astimezone(ZoneInfo(timezone)).date()
         first_day = max(start, today, day + dt.timedelta(days=1) if day else today)
-        key = (timezone, tuple(times), early, cutoff, first_day, today)
+        key = (timezone, tuple(rule[0]), *rule[1:], first_day, today)
         if key not in shared:
-            made = make_slots([dt.time.fromisoformat(t) for t in times], ZoneInfo(timezone), first_day,
-                              today + dt.timedelta(days=HORIZON_DAYS), early, cutoff)  # fmt: skip
-            shared[key] = [(s.opens, tuple(stored(v, postgres) for v in (s.local_date, s.local_time.strftime("%H:%M"),
-                            s.scheduled, s.opens, s.closes))) for s in made if s.closes > now]  # fmt: skip
+            shared[key] = _horizon_values(timezone, rule, first_day, today, now, postgres)
         paused = status == PAUSED
-        rows += [(person_id, plan_id, *values, paused) for opens, values in shared[key]
-                 if closes is None or opens >= closes]  # fmt: skip
+        rows += [
+            (person_id, plan_id, paused, *values) for opens, values in shared[key] if closes is None or opens >= closes
+        ]
     return insert_new_values(DoseSlot.__table__, SLOT_COLUMNS, rows)  # a second scheduler's adds nothing twice
+
+
+def _horizon_values(timezone: str, rule: list, first_day: dt.date, today: dt.date, now: dt.datetime, postgres: bool):
+    """The slots of one zone and rule (times, early, cut-off, spacing) ahead, as (opens, stored column values)."""
+    times, early, cutoff, gap = rule
+    last_day = today + dt.timedelta(days=HORIZON_DAYS)
+    made = make_slots(
+        [dt.time.fromisoformat(t) for t in times], ZoneInfo(timezone), first_day, last_day, early, cutoff, gap
+    )
+    return [(s.opens, (*stored_times(s, postgres), s.dose_index, gap, s.per_day)) for s in made if s.closes > now]
+
+
+def stored_times(slot, postgres: bool) -> tuple:
+    """A made slot's dates and instants as the bulk insert takes them (SLOT_COLUMNS' middle five)."""
+    values = (slot.local_date, slot.local_time.strftime("%H:%M"), slot.scheduled, slot.opens, slot.closes)
+    return tuple(stored(v, postgres) for v in values)
 
 
 def _has_counted_application(slot: DoseSlot) -> bool:

@@ -1,11 +1,11 @@
 """A calendar feed of a person's dose times, for the calendar app they already use (RFC 5545).
 
-The feed is made afresh on every fetch, so it always shows the current plan: one daily event per
-dose time, an alarm at the dose, and the missed-dose rule with this person's own cut-off time.
+The feed is made afresh on every fetch from the stored dose slots, the rule's own source of truth:
+one event per dose still to apply in the next two weeks, at the slot's instant, with an alarm at the
+dose and the missed-dose rule with that slot's own cut-off time (DST nights included).
 """
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
@@ -14,26 +14,31 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event, Timezone, vDuration
 
-from app.dosing.schedule import make_slots
-from app.models import Person, Plan
+from app.dosing.windows import SlotState, openings, slot_states
+from app.models import DoseSlot, Person, Plan
 from app.models.plans import ACTIVE
-from app.patients.plans import parse_times
+from app.patients.ledger import active_applications, skipped_indexes, slots_between
 
 PRODID = "-//Thinlayer//Dose reminders//EN"
 DOSE_LASTS = dt.timedelta(minutes=15)
+# The slots read around now: back far enough to catch a window still open, ahead past the horizon.
+LOOK_BACK = dt.timedelta(days=1)
+LOOK_AHEAD = dt.timedelta(days=15)
+# Only a dose that can still be applied invites an application; one already applied or skipped
+# drops out of the feed, so the calendar app removes its event (and its alarm) on the next fetch.
+INVITING = frozenset({SlotState.UPCOMING, SlotState.OPEN})
 # Subscribed calendars refresh on the client's schedule; ask for a few hours, so pausing a plan
-# stops the reminders the same day.
+# or applying a dose stops the reminders the same day.
 REFRESH = dt.timedelta(hours=6)
-# The VTIMEZONE spells out this many years of the zone's changes; nearly every client knows the
-# IANA name anyway, and the feed is remade on each fetch.
-ZONE_SPAN = dt.timedelta(days=10 * 366)
+# The VTIMEZONE spells out a year of the zone's changes, more than the events span; nearly every
+# client knows the IANA name anyway, and the feed is remade on each fetch.
+ZONE_SPAN = dt.timedelta(days=366)
 
 
 def calendar_feed(person: Person, plan: Plan | None, locale: str, today_url: str, now: dt.datetime) -> bytes:
     """The person's dose calendar as iCalendar bytes, in `locale`; no events unless the plan is active."""
     tz = ZoneInfo(person.timezone)
-    today = now.astimezone(tz).date()
-    first_day = max(plan.start_date, today) if plan else today
+    zone_from = (now - LOOK_BACK).astimezone(tz).date() - dt.timedelta(days=1)
     with force_locale(locale):
         cal = Calendar()
         cal.add("prodid", PRODID)
@@ -45,60 +50,68 @@ def calendar_feed(person: Person, plan: Plan | None, locale: str, today_url: str
         cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
         cal.add("x-published-ttl", vDuration(REFRESH))
         # Added even without events: a VCALENDAR needs at least one component (RFC 5545 §3.6).
-        zone_from = first_day - dt.timedelta(days=1)
         cal.add_component(
-            Timezone.from_tzinfo(tz, person.timezone, first_date=zone_from, last_date=first_day + ZONE_SPAN)
+            Timezone.from_tzinfo(tz, person.timezone, first_date=zone_from, last_date=zone_from + ZONE_SPAN)
         )
         # A paused or stopped plan (or none) must not remind anyone, so it gives no events at all.
         if plan is not None and plan.status == ACTIVE:
-            for event in dose_events(person, plan, locale, tz, first_day, today_url, now):
-                cal.add_component(event)
+            for slot in doses_to_apply(person, now):
+                cal.add_component(dose_event(person, plan, slot, locale, tz, today_url, now))
     return cal.to_ical()
 
 
-def dose_events(
-    person: Person, plan: Plan, locale: str, tz: ZoneInfo, first_day: dt.date, today_url: str, now: dt.datetime
-) -> Iterator[Event]:
-    """One daily event per dose time, at local wall-clock time (TZID), so it stays put across DST.
+def doses_to_apply(person: Person, now: dt.datetime) -> Iterator[DoseSlot]:
+    """The stored slots from now to past the horizon that the rule would still count a dose for:
+    upcoming or open now, not paused, not already applied or skipped on purpose, and not kept shut for
+    their whole window by a recent dose (windows.openings)."""
+    slots = slots_between(person, now - LOOK_BACK, now + LOOK_AHEAD)
+    if not slots:
+        return
+    since = min(slots[0].opens, now - LOOK_BACK)
+    applied = [a.applied_at for a in active_applications(person, since, now + LOOK_AHEAD)]
+    skipped = skipped_indexes(person, slots)
+    states, opens = slot_states(slots, applied, skipped, now), openings(slots, applied, skipped, now)
+    yield from (s for s, state, at in zip(slots, states, opens, strict=True) if state in INVITING and at is not None)
 
-    No UNTIL: the review date is a prompt to see the prescriber, not the end of the plan (the app
-    keeps making slots after it), and a paused or stopped plan drops out of the next fetch.
+
+def dose_event(
+    person: Person, plan: Plan, slot: DoseSlot, locale: str, tz: ZoneInfo, today_url: str, now: dt.datetime
+) -> Event:
+    """One slot as a single event at its own instant, written as local wall-clock time (TZID), that
+    rings at the dose and says until when that very slot may still be applied.
+
+    The UID names the person's dose by local date and time, so each fetch updates the same event
+    rather than adding another; the feed is published afresh, so SEQUENCE stays 0 and DTSTAMP is now.
     """
-    cutoffs = usual_cutoffs(plan, tz, first_day)
-    for at in parse_times(plan):
-        start = dt.datetime.combine(first_day, at, tzinfo=tz)
-        summary = _("Apply your %(medicine)s cream (%(time)s)", medicine=plan.medicine, time=clock(at, locale))
-        event = Event()
-        event.add("uid", f"dose-{person.id}-{at:%H%M}@thinlayer")
-        event.add("dtstamp", now)
-        event.add("dtstart", start)
-        event.add("dtend", start + DOSE_LASTS)
-        event.add("rrule", {"freq": "daily"})
-        event.add("summary", summary)
-        event.add("description", f"{missed_rule(*cutoffs[at], locale)}\n\n{today_url}")
-        event.add("url", today_url)
-        event.add("transp", "TRANSPARENT")  # a reminder, not busy time
-        alarm = Alarm()
-        alarm.add("action", "DISPLAY")
-        alarm.add("trigger", dt.timedelta(0))  # at the dose time
-        alarm.add("description", summary)
-        event.add_component(alarm)
-        yield event
+    start = wall_clock(slot.scheduled, tz)
+    closes = slot.closes.astimezone(tz)
+    at = dt.time.fromisoformat(slot.local_time)
+    summary = _("Apply your %(medicine)s cream (%(time)s)", medicine=plan.medicine, time=clock(at, locale))
+    event = Event()
+    event.add("uid", f"dose-{person.id}-{slot.local_date:%Y%m%d}-{at:%H%M}@thinlayer")
+    event.add("sequence", 0)
+    event.add("dtstamp", now)
+    event.add("dtstart", start)
+    event.add("duration", DOSE_LASTS)  # exact minutes, even across a clock change
+    event.add("summary", summary)
+    rule = missed_rule(closes.time(), closes.date() > slot.local_date, locale)
+    event.add("description", f"{rule}\n\n{today_url}")
+    event.add("url", today_url)
+    event.add("transp", "TRANSPARENT")  # a reminder, not busy time
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("trigger", dt.timedelta(0))  # at the dose time
+    alarm.add("description", summary)
+    event.add_component(alarm)
+    return event
 
 
-def usual_cutoffs(plan: Plan, tz: ZoneInfo, first_day: dt.date) -> dict[dt.time, tuple[dt.time, bool]]:
-    """Each dose time's usual local cut-off, and whether it falls on the next day.
-
-    Taken from a week of slots, most common answer first: a DST night can move one cut-off by an
-    hour, and a recurring event can only say one time.
-    """
-    last_day = first_day + dt.timedelta(days=6)
-    slots = make_slots(parse_times(plan), tz, first_day, last_day, plan.early_minutes, plan.cutoff_minutes)
-    seen: dict[dt.time, Counter] = {}
-    for slot in slots:
-        closes = slot.closes.astimezone(tz)
-        seen.setdefault(slot.local_time, Counter())[closes.time(), closes.date() > slot.local_date] += 1
-    return {at: counter.most_common(1)[0][0] for at, counter in seen.items()}
+def wall_clock(instant: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    """`instant` as local time in `tz` when a calendar app reads that local time back as the same
+    instant (RFC 5545 takes the first of a repeated hour); else the instant itself, in UTC."""
+    local, utc = instant.astimezone(tz), instant.astimezone(dt.UTC)
+    # Compared in UTC: Python never finds an instant in a repeated hour equal to one in another zone.
+    return local if local.replace(fold=0).astimezone(dt.UTC) == utc else utc
 
 
 def missed_rule(cutoff: dt.time, next_day: bool, locale: str) -> str:

@@ -25,17 +25,18 @@ def clock(instant: dt.datetime, person: Person, locale: str) -> str:
     return format_time(instant.astimezone(ZoneInfo(person.timezone)), "short", locale=locale)
 
 
-def dose_message(
-    kind: str, person: Person, slot: DoseSlot, missed_before: DoseSlot | None, links: Links, token: str
-) -> ReminderMessage:
-    """A `due`, `missed` or `snooze` reminder for an open slot with nothing applied yet."""
+def dose_words(kind: str, person: Person, slot: DoseSlot, missed_before: DoseSlot | None) -> tuple[str, list[str]]:
+    """The title and lines of a `due`, `missed` or `snooze` reminder for a slot the rule invites a dose
+    for now, in the person's language and current zone."""
     locale = person.account.locale
     with force_locale(locale):
         dose, until = clock(slot.scheduled_at, person, locale), clock(slot.closes_at, person, locale)
         if kind == MISSED:
             title = _("Did you apply your %(dose)s dose?", dose=dose)
-            lines = [_("If not, you can still apply it until %(until)s.", until=until),
-                     _("If you did, do not apply it again: just tap Applied.")]  # fmt: skip
+            lines = [
+                _("If not, you can still apply it until %(until)s.", until=until),
+                _("If you did, do not apply it again: record it as applied."),
+            ]
         elif kind == SNOOZE:
             title = _("Reminder: your %(dose)s dose", dose=dose)
             lines = [_("You can apply it until %(until)s.", until=until)]
@@ -43,14 +44,42 @@ def dose_message(
             title = _("Time for your %(dose)s dose", dose=dose)
             lines = [_("Apply a thin layer of your cream to the affected skin.")]
         if missed_before is not None and kind == DUE:
-            lines.append(_("Your %(missed)s dose was missed and is skipped. Do not apply extra to make up for it.",
-                           missed=clock(missed_before.scheduled_at, person, locale)))  # fmt: skip
+            missed = clock(missed_before.scheduled_at, person, locale)
+            lines.append(
+                _(
+                    "Your %(missed)s dose was missed and is skipped. Do not apply extra to make up for it.",
+                    missed=missed,
+                )
+            )
+        return _named(title, person), lines
+
+
+def out_of_date_words(person: Person, slot: DoseSlot | None) -> tuple[str, list[str]]:
+    """A dose reminder read once the rule no longer invites its dose (taken, skipped, closed, or moved)."""
+    locale = person.account.locale
+    with force_locale(locale):
+        title = _("Your %(dose)s dose", dose=clock(slot.scheduled_at, person, locale)) if slot else _("A dose reminder")
+        return _named(title, person), [_("This reminder is out of date: see Today for your next dose.")]
+
+
+def dose_message(
+    kind: str, person: Person, slot: DoseSlot, missed_before: DoseSlot | None, links: Links, token: str
+) -> ReminderMessage:
+    """A `due`, `missed` or `snooze` reminder for an open slot the rule invites a dose for now."""
+    title, lines = dose_words(kind, person, slot, missed_before)
+    with force_locale(person.account.locale):
         actions = [{"action": "applied", "title": _("Applied")}, {"action": "skip", "title": _("Skip this dose")}]
-        return ReminderMessage(
-            kind=kind, title=_named(title, person), lines=lines, url=links("patient.today", person.id),
-            topic=f"dose-{slot.id}", locale=locale, actions=actions, act_url=links("reminders.act", person.id),
-            token=token,
-        )  # fmt: skip
+    return ReminderMessage(
+        kind=kind,
+        title=title,
+        lines=lines,
+        url=links("patient.today", person.id),
+        topic=f"dose-{slot.id}",
+        locale=person.account.locale,
+        actions=actions,
+        act_url=links("reminders.act", person.id),
+        token=token,
+    )
 
 
 def prompt_message(kind: str, person: Person, links: Links) -> ReminderMessage:

@@ -5,14 +5,16 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from app.extensions import db
-from app.models import Application, DoseSlot, InboxMessage, Person, PushSubscription, Reminder, ReminderSettings, Skip
-from app.models.reminders import EMAIL, PENDING, SNOOZE
+from app.models import DoseSlot, InboxMessage, Person, PushSubscription, Reminder, ReminderSettings
+from app.models.reminders import DUE, EMAIL, MISSED, PENDING, SNOOZE
+from app.patients import ledger
 from app.reminders import outbox
 
 SNOOZE_MINUTES = (10, 30, 60)
+DOSE_KINDS = frozenset({DUE, MISSED, SNOOZE})
 MISSED_AFTER_CHOICES = (15, 30, 45, 60, 90, 120, 180)
 
 
@@ -94,11 +96,21 @@ def inbox(person: Person, limit: int = 50) -> list[InboxMessage]:
 
 
 def unread_counts(account_id: int) -> dict[int, int]:
-    """Unread inbox messages per person of the account, in one query (for the page header)."""
+    """Unread inbox messages per person of the account, in one query (for the page header).
+
+    A dose reminder whose dose is recorded (applied or skipped) or whose slot is gone no longer counts as
+    new; one whose window has since closed still does until it is read (the inbox itself, made at read
+    time from the rule, says it is out of date and shows it as not new).
+    """
+    slot = DoseSlot.__table__.c
+    current_slot = select(slot.id).where(slot.id == InboxMessage.slot_id, slot.outcome.is_(None))
+    current = or_(InboxMessage.kind.not_in(sorted(DOSE_KINDS)), current_slot.exists())
     rows = db.session.execute(
-        select(InboxMessage.person_id, func.count()).join(Person, Person.id == InboxMessage.person_id)
-        .where(Person.account_id == account_id, InboxMessage.read_at.is_(None)).group_by(InboxMessage.person_id)
-    )  # fmt: skip
+        select(InboxMessage.person_id, func.count())
+        .join(Person, Person.id == InboxMessage.person_id)
+        .where(Person.account_id == account_id, InboxMessage.read_at.is_(None), current)
+        .group_by(InboxMessage.person_id)
+    )
     return dict(rows.all())
 
 
@@ -110,10 +122,8 @@ def mark_read(person: Person, now: dt.datetime) -> None:
     db.session.commit()
 
 
-def snooze_options(slot: DoseSlot | None, now: dt.datetime) -> list[int]:
-    """The snoozes that end before the dose's window closes (none once it is taken or closed)."""
-    if slot is None or slot.paused or slot.closes_at <= now or _taken(slot):
-        return []
+def snooze_minutes(slot: DoseSlot, now: dt.datetime) -> list[int]:
+    """The snoozes that end before the window of a dose the rule invites now closes."""
     return [m for m in SNOOZE_MINUTES if now + dt.timedelta(minutes=m) < slot.closes_at]
 
 
@@ -123,7 +133,8 @@ def snooze(person: Person, message_id: int, minutes: int, now: dt.datetime) -> d
     if message is None or message.person_id != person.id or message.slot_id is None:
         raise ReminderError("not_found")
     slot = db.session.get(DoseSlot, message.slot_id)
-    if minutes not in snooze_options(slot, now):
+    status = ledger.statuses({person.id}, now)[person.id]
+    if not (status.invites and status.slot.id == slot.id) or minutes not in snooze_minutes(slot, now):
         raise ReminderError("snooze_too_late")
     send_at = now + dt.timedelta(minutes=minutes)
     settings = outbox.settings_for(person.id)
@@ -143,12 +154,6 @@ def snooze(person: Person, message_id: int, minutes: int, now: dt.datetime) -> d
     message.read_at = message.read_at or now
     db.session.commit()
     return send_at
-
-
-def _taken(slot: DoseSlot) -> bool:
-    applied = select(Application.id).where(Application.counts_for_slot_id == slot.id)
-    skipped = select(Skip.id).where(Skip.slot_id == slot.id, Skip.voided_at.is_(None))
-    return db.session.scalar(applied.union_all(skipped).limit(1)) is not None
 
 
 def _stored(person: Person) -> ReminderSettings:

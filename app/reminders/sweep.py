@@ -20,19 +20,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import joinedload
 
+from app.dosing.windows import Moment, Status
 from app.extensions import db
 from app.models import (
     Account,
-    Application,
-    DoseSlot,
     InboxMessage,
     Person,
     PushSubscription,
     Reminder,
     ReminderSettings,
-    Skip,
 )
 from app.models.reminders import EMAIL, EXPIRED, FAILED, INBOX, PENDING, PUSH, SENT
+from app.patients import ledger
 from app.reminders import messages
 from app.reminders.message import ReminderMessage
 
@@ -102,19 +101,15 @@ def _mark(rows: list[Reminder]) -> None:
 class Batch:
     """What a batch of claimed rows needs to know, read in a few queries."""
 
-    slots: dict
-    taken: set
+    statuses: dict[int, Status]  # what the rule says to each person now (app.dosing.windows.status_at)
     newest: dict
     people: dict
     settings: dict
     subscriptions: dict
-    missed_before: dict
 
 
 def load(rows: list[Reminder], now: dt.datetime) -> Batch:
     slot_ids = {r.slot_id for r in rows if r.slot_id}
-    slots = {s.id: s for s in db.session.scalars(select(DoseSlot).where(DoseSlot.id.in_(slot_ids)))}
-    taken = _taken(slot_ids)
     person_ids = {r.person_id for r in rows}
     people = {p.id: p for p in db.session.scalars(  # with their accounts' people: a message names whose dose
         select(Person).options(joinedload(Person.account).selectinload(Account.people)).where(Person.id.in_(person_ids))
@@ -124,8 +119,8 @@ def load(rows: list[Reminder], now: dt.datetime) -> Batch:
     subscriptions = defaultdict(list)
     for sub in db.session.scalars(select(PushSubscription).where(PushSubscription.person_id.in_(person_ids))):
         subscriptions[sub.person_id].append(sub)
-    return Batch(slots, taken, _newest(slot_ids, now), people, settings, subscriptions,
-                 _missed_before(list(slots.values()), taken, now))  # fmt: skip
+    dose_people = {r.person_id for r in rows if r.slot_id}
+    return Batch(ledger.statuses(dose_people, now), _newest(slot_ids, now), people, settings, subscriptions)
 
 
 def handle(rows: list[Reminder], now: dt.datetime, channels: Channels, pool: Executor) -> Counter:
@@ -133,21 +128,17 @@ def handle(rows: list[Reminder], now: dt.datetime, channels: Channels, pool: Exe
     batch = load(rows, now)
     outcome, handled, pushes, messages_made = Counter(), set(), [], {}
     for row in rows:
-        person, slot = batch.people[row.person_id], batch.slots.get(row.slot_id)
-        if slot is not None and (slot.id in batch.taken or slot.paused or slot.closes_at <= now
-                                 or row.planned_at < batch.newest[slot.id, row.channel]
-                                 or (slot.id, row.channel) in handled):  # fmt: skip
-            # Taken, paused, closed, or a newer reminder for this dose is current: at most one goes out.
-            row.state = EXPIRED
-        elif (quiet_end := _quiet_until(person, batch.settings.get(person.id), now)) is not None:
-            if quiet_end < row.expires_at:
-                row.send_at = quiet_end
-                continue
+        person, status = batch.people[row.person_id], batch.statuses.get(row.person_id)
+        held = _rule_holds(row, status, batch, handled, now) or _quiet_holds(row, person, batch, now)
+        if isinstance(held, dt.datetime):
+            row.send_at = held
+            continue
+        if held == EXPIRED:
             row.state = EXPIRED
         else:
             key = (row.person_id, row.slot_id, row.kind)  # the same words on every channel: made once
             if key not in messages_made:
-                messages_made[key] = _message(row, person, slot, batch.missed_before.get(row.slot_id), channels)
+                messages_made[key] = _message(row, person, status, channels)
             message = messages_made[key]
             handled.add((row.slot_id, row.channel))
             row.attempts += 1
@@ -188,11 +179,38 @@ def _send_pushes(pushes: list, now: dt.datetime, sender, pool: Executor) -> Coun
     return outcome
 
 
-def _message(row, person, slot, missed_before, channels) -> ReminderMessage:
-    if slot is None:
+def _rule_holds(row: Reminder, status: Status | None, batch: Batch, handled: set, now: dt.datetime):
+    """For a dose reminder, what the rule says of sending it now: None to send it; EXPIRED when no dose
+    for its slot would count now (taken, skipped, paused, closed, no longer the person's dose after a
+    change, or for good too soon after the last one) or a newer reminder for it is current; or the
+    instant its window opens for this dose, when the last dose was too recent and that comes before
+    the reminder expires."""
+    if not row.slot_id:
+        return None
+    slot = status.slot if status is not None and status.slot is not None else None
+    if slot is None or slot.id != row.slot_id:
+        return EXPIRED
+    if status.moment is Moment.SPACED and status.opens_from is not None and now < status.opens_from < row.expires_at:
+        return status.opens_from
+    if not status.invites or row.planned_at < batch.newest[slot.id, row.channel] or (slot.id, row.channel) in handled:
+        return EXPIRED
+    return None
+
+
+def _quiet_holds(row: Reminder, person: Person, batch: Batch, now: dt.datetime):
+    """Inside the person's quiet hours: the instant they end while the reminder is current, else EXPIRED."""
+    quiet_end = _quiet_until(person, batch.settings.get(person.id), now)
+    if quiet_end is None:
+        return None
+    return quiet_end if quiet_end < row.expires_at else EXPIRED
+
+
+def _message(row, person, status: Status | None, channels) -> ReminderMessage:
+    if not row.slot_id:
         return messages.prompt_message(row.kind, person, channels.links)
+    slot = status.slot
     return messages.dose_message(
-        row.kind, person, slot, missed_before, channels.links, channels.sign(person.id, slot.id)
+        row.kind, person, slot, status.missed, channels.links, channels.sign(person.id, slot.id)
     )
 
 
@@ -260,13 +278,6 @@ def _email(person: Person, message: ReminderMessage, channels: Channels) -> str:
     return SENT
 
 
-def _taken(slot_ids) -> set[int]:
-    """Slots with a counted application or a skip: nothing more is sent for them."""
-    applied = select(Application.counts_for_slot_id).where(Application.counts_for_slot_id.in_(slot_ids))
-    skipped = select(Skip.slot_id).where(Skip.slot_id.in_(slot_ids), Skip.voided_at.is_(None))
-    return set(db.session.scalars(applied)) | set(db.session.scalars(skipped))
-
-
 def _newest(slot_ids, now: dt.datetime) -> dict:
     """For each slot and channel, the latest planned time already reached: older reminders are stale."""
     rows = db.session.execute(
@@ -277,28 +288,6 @@ def _newest(slot_ids, now: dt.datetime) -> dict:
     newest = defaultdict(lambda: dt.datetime.min.replace(tzinfo=dt.UTC))
     newest.update({(slot_id, channel): at for slot_id, channel, at in rows})
     return newest
-
-
-def _missed_before(slots: list[DoseSlot], taken: set[int], now: dt.datetime) -> dict[int, DoseSlot]:
-    """For each slot, the person's previous slot if its window closed with nothing applied or skipped."""
-    if not slots:
-        return {}
-    earliest = min(s.scheduled_at for s in slots) - dt.timedelta(days=2)
-    previous = db.session.scalars(
-        select(DoseSlot).where(DoseSlot.person_id.in_({s.person_id for s in slots}),
-                               DoseSlot.scheduled_at >= earliest, DoseSlot.closes_at <= now)
-        .order_by(DoseSlot.scheduled_at)
-    ).all()  # fmt: skip
-    done = taken | _taken({p.id for p in previous})
-    by_person = defaultdict(list)
-    for p in previous:
-        by_person[p.person_id].append(p)
-    result = {}
-    for slot in slots:
-        before = [p for p in by_person[slot.person_id] if p.scheduled_at < slot.scheduled_at]
-        if before and not before[-1].paused and before[-1].id not in done:
-            result[slot.id] = before[-1]
-    return result
 
 
 def _quiet_until(person: Person, settings: ReminderSettings | None, now: dt.datetime) -> dt.datetime | None:

@@ -123,7 +123,7 @@ def _subscription_rows(person_ids: list[int], push: "PushService", now: dt.datet
 
 
 def _person_rows(person_id: int, group: Group, now: dt.datetime) -> dict:
-    from app.dosing.schedule import DEFAULT_EARLY_MINUTES, default_cutoff_minutes
+    from app.dosing.schedule import DEFAULT_EARLY_MINUTES, default_cutoff_minutes, default_min_gap_minutes
 
     times = [dt.time.fromisoformat(t) for t in group.times]
     start = now.astimezone(ZoneInfo(group.timezone)).date()
@@ -136,7 +136,7 @@ def _person_rows(person_id: int, group: Group, now: dt.datetime) -> dict:
                   "body_areas": [], "other_area": "", "times": sorted(group.times), "start_date": start,
                   "review_date": start + dt.timedelta(weeks=6), "status": "active",
                   "early_minutes": DEFAULT_EARLY_MINUTES, "cutoff_minutes": default_cutoff_minutes(times),
-                  "created_at": now, "updated_at": now},
+                  "min_gap_minutes": default_min_gap_minutes(times), "created_at": now, "updated_at": now},
     }  # fmt: skip
     if group.push:
         rows["reminder_settings"] = {"person_id": person_id, "push": True, "email": False, "missed_after_minutes": 60,

@@ -191,8 +191,8 @@ def test_snooze_never_crosses_the_window_close(make_patient, sim):
     with pytest.raises(preferences.ReminderError):
         preferences.snooze(sam, message.id, 60, at("2026-06-01T12:01"))  # 13:01 is past the close
     slot = db.session.get(DoseSlot, message.slot_id)
-    assert preferences.snooze_options(slot, at("2026-06-01T12:40")) == [10]
-    assert preferences.snooze_options(slot, at("2026-06-01T12:55")) == []
+    assert preferences.snooze_minutes(slot, at("2026-06-01T12:40")) == [10]
+    assert preferences.snooze_minutes(slot, at("2026-06-01T12:55")) == []
     sim.run(at("2026-06-01T12:01"), at("2026-06-01T13:30"))
     assert [m.kind for m in sim.inbox(sam)] == ["due", "missed", "snooze"]
 

@@ -261,11 +261,18 @@ def _key(delivery) -> tuple:
     return delivery.subscription_id, delivery.payload["topic"]
 
 
+def _taken(slot_ids) -> set[int]:
+    """Slots with a counted application or a skip, read from the records."""
+    from app.models import Application, Skip
+
+    applied = select(Application.counts_for_slot_id).where(Application.counts_for_slot_id.in_(slot_ids))
+    skipped = select(Skip.slot_id).where(Skip.slot_id.in_(slot_ids), Skip.voided_at.is_(None))
+    return set(db.session.scalars(applied)) | set(db.session.scalars(skipped))
+
+
 def _current_at(now: dt.datetime, after: dt.datetime) -> list[tuple]:
     """By the rule: for each slot with reminders falling due in (after, now], still open and not taken,
     only the newest of them."""
-    from app.reminders.sweep import _taken
-
     rows = [r for r in outbox(INBOX, after, now)]
     slots = {s.id: s for s in db.session.scalars(select(DoseSlot).where(DoseSlot.id.in_({r.slot_id for r in rows})))}
     taken = _taken(set(slots))
@@ -279,8 +286,6 @@ def _current_at(now: dt.datetime, after: dt.datetime) -> list[tuple]:
 
 def _assert_nothing_stale_after(now: dt.datetime) -> None:
     """Every reminder sent from now on went out while its window was open and its slot not taken."""
-    from app.reminders.sweep import _taken
-
     sent = list(db.session.scalars(select(Reminder).where(Reminder.state == SENT, Reminder.sent_at >= now)))
     slots = {s.id: s for s in db.session.scalars(select(DoseSlot).where(DoseSlot.id.in_({r.slot_id for r in sent})))}
     taken = _taken(set(slots))

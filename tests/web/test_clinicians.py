@@ -234,7 +234,7 @@ def test_a_plan_change_is_bounded_audited_and_told_to_the_patient_in_their_langu
     sign_in_clinician(app, client, make_clinician(app, clinic, "doc@example.org"))
     detail = f"/clinic/patients/{person_id}"
     form = {"first_time": "09:00", "second_time": "21:00", "early_minutes": "120", "cutoff_minutes": "360",
-            "review_date": "2027-01-15"}  # fmt: skip
+            "min_gap_minutes": "360", "review_date": "2027-01-15"}  # fmt: skip
     too_wide = client.post(f"{detail}/plan", data={"csrf_token": csrf_from(client, detail), **form,
                                                    "cutoff_minutes": "900"})  # fmt: skip
     assert too_wide.status_code == 400 and "between 60 and 720" in too_wide.get_data(as_text=True).lower()

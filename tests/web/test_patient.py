@@ -134,10 +134,15 @@ def test_skipping_needs_a_reason_and_then_records_the_skip(pages, client, patien
     assert "You skipped this dose" in pages.get(f"/people/{patient.id}/today").select_one(".moment-message").text
 
 
-def test_plan_form_rejects_doses_too_close_together(pages, client, patient):
-    response = set_plan(client, patient, times=("08:00", "11:00"))
+@pytest.mark.parametrize("times", [("08:00", "11:00"), ("08:00", "14:30"), ("08:00", "15:59"), ("20:00", "03:30")])
+def test_plan_form_rejects_doses_less_than_8_hours_apart(pages, client, patient, times):
+    response = set_plan(client, patient, times=times)
     assert response.status_code == 400
-    assert "at least 6 hours apart" in response.get_data(as_text=True)
+    assert "at least 8 hours apart" in response.get_data(as_text=True)
+
+
+def test_plan_form_takes_doses_8_hours_apart(pages, client, patient):
+    assert set_plan(client, patient, times=("08:00", "16:00")).status_code == 302
 
 
 def missed_rows(pages, person):

@@ -356,7 +356,7 @@ def test_the_calendar_link_gives_a_feed_with_one_event_per_dose_time(app, client
     assert feed.mimetype == "text/calendar"
     assert feed.headers["Cache-Control"] == "no-store"
     events = Calendar.from_ical(feed.data).walk("VEVENT")
-    assert sorted(e.decoded("dtstart").strftime("%H:%M") for e in events) == ["08:00", "20:00"]
+    assert {e.decoded("dtstart").strftime("%H:%M") for e in events} == {"08:00", "20:00"}
     assert all(str(e["dtstart"].params["TZID"]) == "Europe/London" for e in events)
 
 
@@ -550,18 +550,19 @@ def test_applied_from_a_notification_is_recorded_through_the_rule(app, person):
     assert applications(app) == [("counted", "push", slot)]
 
 
-def test_tapping_applied_twice_keeps_an_extra_and_never_invites_another_dose(app, person, clock):
+def test_tapping_applied_twice_stores_one_dose_and_never_invites_another(app, person, clock):
     token = token_for(app, person.id, morning_slot(app, person))
     act(app, person.id, token, "applied")
     clock["value"] += dt.timedelta(minutes=3)
     response = act(app, person.id, token, "applied")
-    assert response.status_code == 200
-    assert response.json["verdict"] == "extra"
+    assert response.status_code == 409
+    assert response.json["error"] == "reminder_closed"
     message = response.json["message"].replace("\u202f", " ")
-    assert message.startswith("You had already applied this dose at 8:05 AM. This one is kept as an extra")
-    assert "Do not apply more cream" in message
+    assert (
+        message == "You had already applied this dose at 8:05 AM. Nothing more was recorded. Do not apply more cream."
+    )
     assert "can still apply" not in message and "Time for" not in message
-    assert [verdict for verdict, _, _ in applications(app)] == ["counted", "extra"]
+    assert [verdict for verdict, _, _ in applications(app)] == ["counted"]
 
 
 def test_skip_from_a_notification_skips_the_dose(app, pages, person):

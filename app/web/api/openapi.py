@@ -4,6 +4,7 @@ Written by hand next to the views; tests/web/test_api.py fails when a route and 
 disagree, and tests/web/test_api_fuzz.py runs the document against the app.
 """
 
+from app.dosing.windows import Moment, Verdict
 from app.measures import itch, poem
 from app.patients.symptoms import EFFECTS, OTHER_MAX, RED_FLAGS
 from app.web.api.schemas import MAX_ID, REASON_MAX
@@ -53,8 +54,8 @@ def obj(properties: dict, description: str = "", optional: tuple = ()) -> dict:
 
 NULLABLE_INT = {"type": ["integer", "null"]}
 SLOT_STATES = ["upcoming", "open", "on_time", "late", "skipped", "missed", "paused"]
-MOMENTS = ["open", "taken", "skipped", "skip_zone", "waiting", "paused", "none"]
-VERDICTS = ["counted", "late", "extra", "skip_zone", "unscheduled"]
+MOMENTS = [m.value for m in Moment]
+VERDICTS = [v.value for v in Verdict]
 
 # Text is stored as typed, trimmed; control characters other than tab and line breaks are refused.
 CONTROL = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f"
@@ -217,6 +218,11 @@ SCHEMAS = {
                 "type": "integer",
                 "description": "A missed dose may be applied until this long before the next one.",
             },
+            "min_gap_minutes": {
+                "type": "integer",
+                "description": "Two counted doses are never closer than this; and at most the plan's doses a "
+                "day count in any 24 hours.",
+            },
             "status": {"type": "string", "enum": ["active", "paused", "stopped"]},
             "start_date": {"type": "string", "format": "date"},
             "review_date": {"type": "string", "format": "date"},
@@ -248,12 +254,21 @@ SCHEMAS = {
             },
             "taken_at": datetime_("When the open slot's dose was applied.", nullable=True),
             "next_slot": {"oneOf": [ref("Slot"), {"type": "null"}]},
+            "invites": {
+                "type": "boolean",
+                "description": "True only when an application now would count: the one moment to offer it.",
+            },
+            "opens_from": datetime_(
+                "When a dose can next count: the open slot's later opening when the last dose was recent "
+                "(moment spaced; null: not in this window), else the next slot's opening.",
+                nullable=True,
+            ),
+            "last_dose_at": datetime_("The last counted dose before now.", nullable=True),
             "undoable_application_id": NULLABLE_INT,
             "undo_until": datetime_(nullable=True),
             "message": {
                 "type": "string",
-                "description": "What to tell the patient now. Never invites a second "
-                "dose when the moment is taken or skip_zone.",
+                "description": "What to tell the patient now. Invites an application only when invites is true.",
             },
         },
         "Where now falls for the patient, read from the same rule as the Today page.",
@@ -365,7 +380,9 @@ PATHS = {
             "operationId": "recordApplication",
             "summary": "Report an application of the cream and get the missed-dose rule's verdict",
             "description": "counted or late: it counts for its dose. extra: that dose already counts; stored, "
-            "never counted. skip_zone: the missed dose is skipped; apply the next one at its usual time. "
+            "never counted. too_soon: too close to a counted dose, or over the plan's doses in 24 hours; "
+            "stored, never counted. early: before the next dose's window opens; stored, never counted. "
+            "skip_zone: the missed dose is skipped; apply the next one at its usual time. "
             "unscheduled: no dose was planned then.",
             "security": SIGNED_IN_WITH_CSRF,
             "parameters": [PERSON_ID],

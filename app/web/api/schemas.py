@@ -224,10 +224,17 @@ def plan_out(plan: Plan | None) -> dict | None:
     if plan is None:
         return None
     return {
-        "id": plan.id, "medicine": plan.medicine, "strength": plan.strength, "times": list(plan.times),
-        "early_minutes": plan.early_minutes, "cutoff_minutes": plan.cutoff_minutes, "status": plan.status,
-        "start_date": plan.start_date.isoformat(), "review_date": plan.review_date.isoformat(),
-    }  # fmt: skip
+        "id": plan.id,
+        "medicine": plan.medicine,
+        "strength": plan.strength,
+        "times": list(plan.times),
+        "early_minutes": plan.early_minutes,
+        "cutoff_minutes": plan.cutoff_minutes,
+        "min_gap_minutes": plan.min_gap_minutes,
+        "status": plan.status,
+        "start_date": plan.start_date.isoformat(),
+        "review_date": plan.review_date.isoformat(),
+    }
 
 
 def slot_out(slot: DoseSlot | SlotTimes | None, state: SlotState | None = None) -> dict | None:
@@ -332,6 +339,9 @@ def today_out(person: Person, view: TodayView) -> dict:
         "current_slot": slot_out(status.slot),
         "taken_at": iso(status.taken_at),
         "next_slot": slot_out(status.next_slot),
+        "invites": status.invites,
+        "opens_from": iso(status.opens_from),
+        "last_dose_at": iso(status.last_dose),
         "undoable_application_id": undoable.id if undoable else None,
         "undo_until": iso(undoable.recorded_at + UNDO_WITHIN) if undoable else None,
         "message": messages.moment_message(status, person.timezone),

@@ -13,6 +13,7 @@ from werkzeug.routing import BuildError
 
 from app import accounts, mail
 from app.clinics import staff
+from app.patients import doses, plans
 from app.web.auth.forms import (
     LoginForm,
     NewPasswordForm,
@@ -23,6 +24,7 @@ from app.web.auth.forms import (
 )
 from app.web.auth.sessions import sign_in, sign_out
 from app.web.patient.access import person_or_404
+from app.web.patient.messages import moment_message
 
 bp = Blueprint("auth", __name__, url_prefix="/account")
 
@@ -194,8 +196,13 @@ def edit_person(person_id):
     person = person_or_404(person_id)
     form = PersonForm(obj=person)
     if form.validate_on_submit():
-        accounts.update_person(person, form.name.data, form.timezone.data, utcnow())
+        moved, now = form.timezone.data != person.timezone, utcnow()
+        accounts.update_person(person, form.name.data, form.timezone.data, now)
         flash(_("Changes to %(name)s are saved.", name=person.name), "info")
+        if moved and plans.current_plan(person) is not None:
+            # Say what the move did to the doses, in the new local time (the rule over time, promise 5).
+            said = moment_message(doses.today_view(person, now).status, person.timezone)
+            flash(_("You changed time zone. All times are now your new local time.") + " " + said, "info")
         return redirect(url_for(".people"))
     return render_template("auth/person_form.html", form=form, person=person), 400 if form.errors else 200
 

@@ -7,7 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from app.clinics.care import CUTOFF_BOUNDS, EARLY_BOUNDS
+from app.clinics.care import CUTOFF_BOUNDS, EARLY_BOUNDS, MIN_GAP_BOUNDS
+from app.patients.plans import RuleChange
 from app.web.auth.forms import email_field, name_field, new_password_field, password_errors
 
 TIME_PATTERN = r"^\s*([01]\d|2[0-3]):[0-5]\d\s*$"
@@ -60,13 +61,24 @@ class PlanEditForm(FlaskForm):
     first_time = time_field(_l("First dose time"), required=True)
     second_time = time_field(_l("Second dose time (leave empty for once a day)"), required=False)
     early_minutes = minutes_field(_l("A dose counts from this many minutes before its time"), EARLY_BOUNDS)
-    cutoff_minutes = minutes_field(_l("A missed dose may be applied until this many minutes before the next"),
-                                   CUTOFF_BOUNDS)  # fmt: skip
+    cutoff_minutes = minutes_field(
+        _l("A missed dose may be applied until this many minutes before the next"), CUTOFF_BOUNDS
+    )
+    min_gap_minutes = minutes_field(_l("Two doses are never closer than this many minutes"), MIN_GAP_BOUNDS)
     review_date = DateField(_l("Review date"), validators=[InputRequired(_l("Enter the review date."))])
 
     def times(self) -> list[dt.time]:
         texts = [self.first_time.data, self.second_time.data]
         return [dt.time.fromisoformat(t.strip()) for t in texts if t and t.strip()]
+
+    def rule_change(self) -> RuleChange:
+        return RuleChange(
+            self.times(),
+            self.early_minutes.data,
+            self.cutoff_minutes.data,
+            self.min_gap_minutes.data,
+            self.review_date.data,
+        )
 
 
 class ReviewForm(FlaskForm):

@@ -93,8 +93,15 @@ def _plan_form(plan, formdata=None) -> PlanEditForm | None:
     if plan is None:
         return None
     times = [*plan.times, ""]
-    return PlanEditForm(formdata, first_time=times[0], second_time=times[1], early_minutes=plan.early_minutes,
-                        cutoff_minutes=plan.cutoff_minutes, review_date=plan.review_date)  # fmt: skip
+    return PlanEditForm(
+        formdata,
+        first_time=times[0],
+        second_time=times[1],
+        early_minutes=plan.early_minutes,
+        cutoff_minutes=plan.cutoff_minutes,
+        min_gap_minutes=plan.min_gap_minutes,
+        review_date=plan.review_date,
+    )
 
 
 @bp.post("/patients/<int:person_id>/plan")
@@ -105,8 +112,7 @@ def edit_plan(clinician, person_id):
     form = _plan_form(plan, request.form)
     if form.validate():
         try:
-            changes = care.edit_plan(clinician, person, plan, form.times(), form.early_minutes.data,
-                                     form.cutoff_minutes.data, form.review_date.data, utcnow())  # fmt: skip
+            changes = care.edit_plan(clinician, person, plan, form.rule_change(), utcnow())
         except PlanRuleError:
             form.form_errors.append(_("The doses are too close together for these minutes. Move the times apart "
                                       "or use fewer minutes."))  # fmt: skip

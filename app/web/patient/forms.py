@@ -1,14 +1,18 @@
 """Forms of the patient's own pages."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectChoice, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from app.dosing.schedule import PlanRuleError, check_rule, default_cutoff_minutes
+from app.dosing.clock import zone_abbreviation
+from app.dosing.schedule import PATIENT_SPACING_MINUTES, PlanRuleError, check_rule, default_cutoff_minutes, gaps_minutes
 from app.web.fields import CheckboxListField
+from app.web.patient.messages import clock
 
 BODY_AREAS = [
     SelectChoice("face", _l("Face")),
@@ -20,6 +24,7 @@ BODY_AREAS = [
     SelectChoice("folds", _l("Skin folds (elbows, knees, neck)")),
     SelectChoice("other", _l("Other")),
 ]
+OCCURRENCES = ("first", "second")  # of a local time that happened twice: before, after the clocks went back
 
 
 class TimeText(StringField):
@@ -72,7 +77,9 @@ class PlanForm(FlaskForm):
             try:
                 check_rule(times, 120, default_cutoff_minutes(times))
             except PlanRuleError:
-                raise ValidationError(_l("Your two doses must be at least 6 hours apart.")) from None
+                raise ValidationError(_l("Your two doses must be at least 8 hours apart.")) from None
+            if min(gaps_minutes(times)) < PATIENT_SPACING_MINUTES:
+                raise ValidationError(_l("Your two doses must be at least 8 hours apart."))
 
 
 class StatusForm(FlaskForm):
@@ -93,10 +100,48 @@ class ApplyForm(FlaskForm):
         default="now",
     )  # fmt: skip
     at_time = TimeText(_l("Time (HH:MM)"))
+    # Offered only when the time happened twice (the clocks went back): offer_occurrences labels it.
+    occurrence = RadioField(
+        _l("Which time was it?"),
+        choices=[SelectChoice(value, value) for value in OCCURRENCES],
+        validate_choice=False,
+    )
+    occurrence_offered = False
 
     def validate_at_time(self, field):
         if self.when.data != "now" and not field.time:
             raise ValidationError(_l("Enter the time you applied it, like 07:45."))
+
+    def pick_instant(self, instants: list[dt.datetime], timezone: str) -> dt.datetime | None:
+        """The instant the reported local time names, or None with the reason put on the form.
+
+        `instants` are all the instants the time named that day (app.dosing.clock.local_instants):
+        none is an error on the time (the clocks went forward); two (the clocks went back) need the
+        occurrence chosen, and offer both, each with its clock and zone.
+        """
+        if len(instants) == 1:
+            return instants[0]
+        if not instants:
+            self.at_time.errors.append(_l("The clocks went forward at that time, so it did not exist. "
+                                          "Enter the time a clock showed when you applied it."))  # fmt: skip
+            return None
+        self.offer_occurrences(instants, timezone)
+        if self.occurrence.data in OCCURRENCES:
+            return instants[OCCURRENCES.index(self.occurrence.data)]
+        self.occurrence.errors.append(_l("The clocks went back that night, so this time happened twice. "
+                                         "Choose which one it was."))  # fmt: skip
+        return None
+
+    def offer_occurrences(self, instants: list[dt.datetime], timezone: str) -> None:
+        """Show the occurrence choice, labelled like "1:20 AM BST (the first time)"."""
+        first, second = (
+            {"time": clock(i, timezone), "zone": zone_abbreviation(i, ZoneInfo(timezone))} for i in instants
+        )
+        self.occurrence.choices = [
+            SelectChoice("first", _("%(time)s %(zone)s (the first time)", **first)),
+            SelectChoice("second", _("%(time)s %(zone)s (the second time, after the clocks went back)", **second)),
+        ]
+        self.occurrence_offered = True
 
 
 class SkipForm(FlaskForm):

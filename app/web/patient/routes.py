@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from wtforms import SelectChoice
 
+from app.dosing.clock import local_instants
 from app.patients import doses, plans
 from app.web.patient.access import person_or_404
 from app.web.patient.forms import ApplyForm, EmptyForm, PlanForm, SkipForm, StatusForm
@@ -38,10 +39,11 @@ def today(person_id):
 def apply(person_id):
     person = person_or_404(person_id)
     form, now = ApplyForm(), utcnow()
-    if not form.validate():
+    at = _reported_instant(form, person, now) if form.validate() else None
+    if at is None:
         return _today_with_errors(person, apply_form=form)
     try:
-        _, judgement = doses.record_application(person, _reported_instant(form, person, now), now)
+        _, judgement = doses.record_application(person, at, now)
     except doses.RecordError as error:
         flash(record_error_message(error.code), "error")
     else:
@@ -117,13 +119,17 @@ def _today_with_errors(person, **forms):
                            message=moment_message(view.status, person.timezone), **forms), 400  # fmt: skip
 
 
-def _reported_instant(form: ApplyForm, person, now: dt.datetime) -> dt.datetime:
-    """The UTC instant of "just now", or of a local time today or yesterday."""
+def _reported_instant(form: ApplyForm, person, now: dt.datetime) -> dt.datetime | None:
+    """The UTC instant of "just now", or of a local time today or yesterday.
+
+    None, with the reason on the form, when that local time never happened (the clocks went
+    forward) or happened twice (they went back) and the person has not yet said which.
+    """
     if form.when.data == "now":
         return now
     tz = ZoneInfo(person.timezone)
     local_day = now.astimezone(tz).date() - dt.timedelta(days=form.when.data == "yesterday")
-    return dt.datetime.combine(local_day, form.at_time.time, tzinfo=tz).astimezone(dt.UTC)
+    return form.pick_instant(local_instants(local_day, form.at_time.time, tz), person.timezone)
 
 
 def _plan_input(form: PlanForm) -> plans.PlanInput:

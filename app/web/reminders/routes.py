@@ -8,12 +8,14 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature
+from sqlalchemy import select
 
 from app.extensions import csrf, db
-from app.models import DoseSlot, Person
+from app.models import Application, DoseSlot, Person
 from app.patients import doses, plans
 from app.reminders import preferences
 from app.reminders.calendar import calendar_feed
+from app.reminders.inbox import inbox_items
 from app.reminders.push import application_server_key, load_vapid
 from app.reminders.scheduler import action_signer
 from app.web.patient.access import person_or_404
@@ -145,23 +147,40 @@ def act(person_id):
         try:
             if request.form["action"] == "applied":
                 # Not `_, judgement = ...`: that would make `_` (gettext) local to this view.
-                judgement = doses.record_application(person, now, now, source="push")[1]
+                judgement = doses.record_application(person, now, now, source="push", for_slot=slot.id)[1]
                 return jsonify(message=verdict_message(judgement, person.timezone), verdict=judgement.verdict.value)
             doses.skip_dose(person, slot.id, _("Skipped from a reminder"), now)
             return jsonify(message=_("Dose skipped. Apply your next dose at its usual time."), verdict="skipped")
         except doses.RecordError as error:
-            return jsonify(message=record_error_message(error.code), error=error.code), 409
+            message = (
+                _stale_action(slot, person)
+                if error.code in ("reminder_closed", "slot_closed")
+                else record_error_message(error.code)
+            )
+            return jsonify(message=message, error=error.code), 409
+
+
+def _stale_action(slot: DoseSlot, person: Person) -> str:
+    """A notification acted on once its dose was recorded or its window closed: nothing is stored."""
+    applied = db.session.scalar(select(Application.applied_at).where(Application.counts_for_slot_id == slot.id))
+    if applied is not None:
+        return _(
+            "You had already applied this dose at %(at)s. Nothing more was recorded. Do not apply more cream.",
+            at=clock(applied, person.timezone),
+        )
+    return _(
+        "This reminder was for the %(dose)s dose, which has closed. Nothing was recorded. "
+        "Open Today to see your next dose.",
+        dose=clock(slot.scheduled_at, person.timezone),
+    )
 
 
 @bp.get("/people/<int:person_id>/inbox")
 @login_required
 def inbox(person_id):
     person = person_or_404(person_id)
-    messages, now = preferences.inbox(person), utcnow()
-    slots = {m.slot_id: db.session.get(DoseSlot, m.slot_id) for m in messages if m.slot_id}
-    snoozes = {m.id: preferences.snooze_options(slots.get(m.slot_id), now) for m in messages if m.read_at is None}
-    return render_template("reminders/inbox.html", person=person, messages=messages, snoozes=snoozes,
-                           button_form=EmptyForm())  # fmt: skip
+    items = inbox_items(person, utcnow())
+    return render_template("reminders/inbox.html", person=person, items=items, button_form=EmptyForm())
 
 
 @bp.post("/people/<int:person_id>/inbox/read")
