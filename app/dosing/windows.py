@@ -126,7 +126,7 @@ class _Counted:
 
     def blocker(self, slot: Slot, at: dt.datetime) -> dt.datetime | None:
         """The counted dose that keeps a dose at `at` from counting for `slot`, if any: one closer than
-        its `min_gap`, or the first of `per_day` others in one cap span with it (rule 7)."""
+        its `min_gap`, or (when `per_day` others share one cap span with it, rule 7) the one beside it."""
         near = self._near(at)
         for other in near:
             if abs(at - other) < slot.min_gap:
@@ -135,7 +135,7 @@ class _Counted:
         j, n = merged.index(at), slot.per_day
         for i in range(max(0, j - n), j + 1):
             if i + n < len(merged) and merged[i + n] - merged[i] < span:
-                return merged[i] if merged[i] != at else merged[i + 1]
+                return merged[j - 1] if j > 0 else merged[j + 1]  # the counted dose next to it
         return None
 
     def opens_from(self, slot: Slot) -> dt.datetime | None:
