@@ -286,6 +286,10 @@ class Status:
         """True only when an application now would count: the one moment any channel may invite one."""
         return self.moment is Moment.OPEN
 
+    def invites_for(self, slot_id: int | None) -> bool:
+        """True when a dose now would count, and for this slot (a stored slot's id)."""
+        return self.invites and slot_id is not None and getattr(self.slot, "id", None) == slot_id
+
 
 def status_at(
     slots: Sequence[Slot], applications: Iterable[dt.datetime], skipped: set[int], now: dt.datetime

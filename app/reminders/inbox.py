@@ -39,15 +39,10 @@ def inbox_items(person: Person, now: dt.datetime) -> list[InboxItem]:
     return [_item(message, person, status, slots.get(message.slot_id), now) for message in stored]
 
 
-def invites(status: Status, slot_id: int | None) -> bool:
-    """True when the rule invites a dose now, and it is this slot's."""
-    return status.invites and slot_id is not None and status.slot.id == slot_id
-
-
 def _item(message: InboxMessage, person: Person, status: Status, slot: DoseSlot | None, now: dt.datetime) -> InboxItem:
     if message.kind not in DOSE_KINDS:
         return InboxItem(message, message.title, message.body.split("\n"), True, [])
-    if invites(status, message.slot_id):
+    if status.invites_for(message.slot_id):
         title, lines = messages.dose_words(message.kind, person, status.slot, status.missed)
         return InboxItem(message, title, lines, True, preferences.snooze_minutes(status.slot, now))
     title, lines = messages.out_of_date_words(person, slot)

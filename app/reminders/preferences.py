@@ -134,7 +134,7 @@ def snooze(person: Person, message_id: int, minutes: int, now: dt.datetime) -> d
         raise ReminderError("not_found")
     slot = db.session.get(DoseSlot, message.slot_id)
     status = ledger.statuses({person.id}, now)[person.id]
-    if not (status.invites and status.slot.id == slot.id) or minutes not in snooze_minutes(slot, now):
+    if not status.invites_for(slot.id) or minutes not in snooze_minutes(slot, now):
         raise ReminderError("snooze_too_late")
     send_at = now + dt.timedelta(minutes=minutes)
     settings = outbox.settings_for(person.id)
