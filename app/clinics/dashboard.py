@@ -13,9 +13,10 @@ not undone counts for it (on time when its verdict is "counted"), else skipped i
 else missed. A plan change that makes, pauses or resumes a window with reports already in it judges
 them again too (app.patients.plans.refresh_slots), so the link never lags the rule. Each write that
 changes what counts for a slot, or skips it, also stores the answer on the slot (`DoseSlot.outcome`,
-app.patients.ledger.outcome), and the count reads that alone: no join from each of ~50,000 slots to
-its applications and skips. tests/clinics/test_dashboard.py holds the two equal on hand-built logs,
-and tests/patients/test_outcomes.py each outcome equal to the records after every kind of write.
+derived from those records by its one writer, app.patients.ledger.store_outcomes), and the count reads
+that alone: no join from each of ~50,000 slots to its applications and skips. tests/clinics/test_dashboard.py
+holds the two equal on hand-built logs and on random histories, tests/patients/test_outcomes.py each outcome
+equal to the records after every kind of write, and tests/patients/test_rule_machine.py after every step.
 """
 
 import datetime as dt

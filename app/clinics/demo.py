@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 
 import pyotp
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select
 
 from app import accounts
 from app.clinics.demo_stories import EVENT_KINDS, MEDICINE, MINUTE, STRENGTH, Story, make_stories
@@ -176,8 +176,8 @@ def _report_each(people: list[Person], stories: list[Story], slot_ids: dict[int,
 
 def _report_in_bulk(people: list[Person], stories: list[Story], slot_ids: dict[int, list[int]]) -> None:
     """The rows record_application and skip_dose would store, with the verdicts of windows.assign, and
-    the outcome they leave on each slot."""
-    applications, skips, counting = [], [], {}
+    the outcome they leave on each slot (ledger.store_outcomes, as they store it)."""
+    applications, skips = [], []
     for person, story in zip(people, stories, strict=True):
         ids, index = slot_ids[person.id], {slot.scheduled: k for k, slot in enumerate(story.slots)}
         skipped = [k for k, _, _ in story.skips]
@@ -187,17 +187,11 @@ def _report_in_bulk(people: list[Person], stories: list[Story], slot_ids: dict[i
             applications.append({"person_id": person.id, "slot_id": slot_id, "applied_at": at, "recorded_at": recorded,
                                  "counts_for_slot_id": slot_id if judgement.verdict.counts else None,
                                  "verdict": judgement.verdict.value, "source": "web"})  # fmt: skip
-            if judgement.verdict.counts:
-                counting[slot_id] = judgement.verdict
         skips += [{"person_id": person.id, "slot_id": ids[k], "reason": reason, "recorded_at": recorded}
                   for k, reason, recorded in story.skips]  # fmt: skip
     _insert(Application, applications)
     _insert(Skip, skips)
-    skipped = {row["slot_id"] for row in skips}
-    outcomes = [{"id": slot_id, "outcome": ledger.outcome(counting.get(slot_id), slot_id in skipped)}
-                for slot_id in counting.keys() | skipped]  # fmt: skip
-    if outcomes:
-        db.session.execute(update(DoseSlot), outcomes)
+    ledger.store_outcomes(DoseSlot.person_id.in_([person.id for person in people]))
 
 
 def _symptoms(people: list[Person], stories: list[Story]) -> None:

@@ -11,18 +11,19 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from app.dosing.windows import SlotState, Verdict, assign, slot_states
+from app.dosing.windows import SlotState, Verdict
 from app.extensions import db
-from app.models import Application, DoseSlot, ItchEntry, Person, Plan, PoemResponse, SideEffectReport, Skip
+from app.models import Application, ItchEntry, Person, Plan, PoemResponse, SideEffectReport, Skip
+from app.patients import ledger
 from app.patients.history import EXTRA_VERDICTS, local_midnight
-from app.patients.ledger import CONTEXT, active_applications, slots_between
+from app.patients.ledger import CONTEXT, Ledger, SlotTimes, active_applications
 
 
 @dataclass(frozen=True)
 class SlotRecord:
     """A dose slot, its state at `now`, when the dose that counts for it was applied, and why it was skipped."""
 
-    slot: DoseSlot
+    slot: SlotTimes
     plan: Plan | None
     state: SlotState
     applied_at: dt.datetime | None = None
@@ -71,7 +72,7 @@ def read_record(person: Person, first_day: dt.date, last_day: dt.date, now: dt.d
     """The person's slots (with states at `now`), applications, itch, side effects and POEMs in the period."""
     start = local_midnight(person.timezone, first_day)
     end = local_midnight(person.timezone, last_day + dt.timedelta(days=1))
-    slots = slots_between(person, start - CONTEXT, end + CONTEXT)
+    reading = ledger.read(person, start - CONTEXT, end + CONTEXT)
     applications = active_applications(person, start - CONTEXT, end + CONTEXT)
     plans = {plan.id: plan for plan in db.session.scalars(select(Plan).where(Plan.person_id == person.id))}
     return PatientRecord(
@@ -80,8 +81,8 @@ def read_record(person: Person, first_day: dt.date, last_day: dt.date, now: dt.d
         first_day=first_day,
         last_day=last_day,
         now=now,
-        slots=_slot_records(person, slots, applications, plans, now, (first_day, last_day)),
-        applications=_application_records(applications, slots, plans, now, (start, end)),
+        slots=_slot_records(person, reading, plans, now, (first_day, last_day)),
+        applications=_application_records(applications, reading.slots, plans, now, (start, end)),
         itch=_in_period(ItchEntry, person, first_day, last_day),
         side_effects=_in_period(SideEffectReport, person, first_day, last_day),
         poems=_in_period(PoemResponse, person, first_day, last_day),
@@ -90,19 +91,14 @@ def read_record(person: Person, first_day: dt.date, last_day: dt.date, now: dt.d
 
 def _slot_records(
     person: Person,
-    slots: list[DoseSlot],
-    applications: list[Application],
+    reading: Ledger,
     plans: dict[int, Plan],
     now: dt.datetime,
     period: tuple[dt.date, dt.date],
 ) -> list[SlotRecord]:
     """The period's slots with the rule's reading at `now`; the context slots either side are dropped."""
-    instants = [a.applied_at for a in applications]  # report order, as the rule reads them
-    reasons = _skip_reasons(person, slots)
-    skipped = {i for i, slot in enumerate(slots) if slot.id in reasons}
-    states = slot_states(slots, instants, skipped, now)
-    # The same reading slot_states makes, kept to say when each counted dose was applied.
-    counted, _ = assign(slots, [at for at in instants if at <= now])
+    slots, states, counted = reading.slots, reading.states(now), reading.counted_at(now)
+    reasons = _skip_reasons(person, [slot for slot in slots if slot.skipped])
     return [
         SlotRecord(
             slot,
@@ -116,21 +112,19 @@ def _slot_records(
     ]
 
 
-def _skip_reasons(person: Person, slots: list[DoseSlot]) -> dict[int, str]:
-    """The reason given for each slot skipped on purpose (skips undone are left out), by slot id."""
+def _skip_reasons(person: Person, slots: list[SlotTimes]) -> dict[int, str]:
+    """The reason given for each of these slots skipped on purpose, by slot id."""
     if not slots:
         return {}
     rows = db.session.execute(
-        select(Skip.slot_id, Skip.reason).where(
-            Skip.person_id == person.id, Skip.voided_at.is_(None), Skip.slot_id.in_([s.id for s in slots])
-        )
+        select(Skip.slot_id, Skip.reason).where(Skip.person_id == person.id, Skip.slot_id.in_([s.id for s in slots]))
     )
     return dict(rows.all())
 
 
 def _application_records(
     applications: list[Application],
-    slots: list[DoseSlot],
+    slots: list[SlotTimes],
     plans: dict[int, Plan],
     now: dt.datetime,
     period: tuple[dt.datetime, dt.datetime],

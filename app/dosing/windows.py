@@ -153,20 +153,29 @@ class _Counted:
 
 
 def assign(
-    slots: Sequence[Slot], applications: Iterable[dt.datetime], skipped: Iterable[int] = ()
-) -> tuple[dict[int, dt.datetime], list[Judgement]]:
+    slots: Sequence[Slot],
+    applications: Iterable[dt.datetime],
+    skipped: Iterable[int] = (),
+    settled: Iterable[int] = (),
+) -> tuple[dict[int, dt.datetime], list[Judgement | None]]:
     """Apply the rule to every application in the order they were reported.
 
     Report order, not time order: a dose reported later but dated earlier in a window that
     already counts, or too close to a counted one, is the extra one, so a stored verdict never
-    flips. `skipped` holds the indexes of slots skipped on purpose. Returns the counted
-    application per slot (by index in `slots`) and a judgement per application, in input order.
+    flips. `skipped` holds the indexes of slots skipped on purpose. `settled` holds the positions
+    in `applications` of doses that count for slots beyond `slots`, taken as they are (judgement
+    None) but weighed, in their report order, for the spacing and the cap of the rest. Returns the
+    counted application per slot (by index in `slots`) and a judgement per application, in input order.
     """
     counted: dict[int, dt.datetime] = {}
-    doses, skipped = _Counted(), set(skipped)
-    judgements = []
+    doses, skipped, settled = _Counted(), set(skipped), set(settled)
+    judgements: list[Judgement | None] = []
     opens = [s.opens for s in slots]
-    for at in applications:
+    for position, at in enumerate(applications):
+        if position in settled:
+            doses.add(at)
+            judgements.append(None)
+            continue
         i = bisect.bisect_right(opens, at) - 1
         slot = slots[i] if i >= 0 and _holds(slots[i], at) else None
         if slot is None:

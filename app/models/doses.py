@@ -53,9 +53,9 @@ class DoseSlot(WindowNames, db.Model):
     min_gap_minutes: Mapped[int] = mapped_column(Integer, default=0)
     per_day: Mapped[int] = mapped_column(Integer, default=2)
     # What the records say of this dose so far: "on_time" or "late" while an application counts for it,
-    # else "skipped" while it is skipped on purpose, else None (the rule's windows.recorded_state). A copy
-    # kept in step by app.patients (ledger.outcome), so that a reader of many slots, the clinic dashboard,
-    # need not look up each one's applications and skips; the applications and skips stay the record.
+    # else "skipped" while it is skipped on purpose, else None (the rule's windows.recorded_state). Derived
+    # from the records by its one writer, app.patients.ledger.store_outcomes, so that a reader of many slots,
+    # the clinic dashboard, need not look up each one's applications and skips; they stay the record.
     outcome: Mapped[str | None] = mapped_column(String(8), nullable=True, default=None)
 
 
@@ -89,7 +89,6 @@ class Skip(db.Model):
     slot_id: Mapped[int] = mapped_column(ForeignKey("dose_slots.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    voided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class RecordEdit(db.Model):

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 
-from app.dosing.windows import slot_states
 from app.extensions import db
 from app.models import (
     Account,
@@ -34,7 +33,7 @@ from app.models import (
     SideEffectReport,
     Skip,
 )  # fmt: skip
-from app.patients.ledger import CONTEXT, active_applications, skipped_indexes
+from app.patients import ledger
 
 FORMAT_VERSION = 1
 JSON_NAME = "thinlayer.json"
@@ -67,7 +66,7 @@ SLOTS = Table("dose_slots", DoseSlot, (
 APPLICATIONS = Table("applications", Application, (
     "id", "person_id", "slot_id", "counts_for_slot_id", "applied_at", "recorded_at", "verdict", "source", "voided_at",
 ))  # fmt: skip
-SKIPS = Table("skips", Skip, ("id", "person_id", "slot_id", "reason", "recorded_at", "voided_at"))
+SKIPS = Table("skips", Skip, ("id", "person_id", "slot_id", "reason", "recorded_at"))
 RECORD_EDITS = Table(
     "record_edits", RecordEdit, ("id", "person_id", "record_type", "record_id", "action", "at", "before")
 )
@@ -118,7 +117,7 @@ Dose slot states: on_time, late, missed, skipped, paused (counts neither way), o
 Application verdicts: counted, late, extra (never counted), too_soon (too close to a counted
 dose, or over the plan's doses in 24 hours: stored as extra), early (before a dose's window
 opened: stored as extra), skip_zone (stored as extra),
-unscheduled. An application or skip with voided_at was withdrawn and does not count.
+unscheduled. An application with voided_at was withdrawn (undone) and does not count.
 In the CSV files, text that begins with = + - or @ starts with an apostrophe so that a
 spreadsheet does not run it as a formula; {json_name} holds the text unchanged.
 """
@@ -208,13 +207,9 @@ def _rows(table: Table, person: Person, now: dt.datetime) -> list[dict]:
 
 def _slot_rows(person: Person, now: dt.datetime) -> list[dict]:
     """Every stored slot with the state the rule gives it at `now`."""
-    query = select(DoseSlot).where(DoseSlot.person_id == person.id).order_by(DoseSlot.scheduled_at)
-    slots = list(db.session.scalars(query))
-    if not slots:
-        return []
-    applications = active_applications(person, slots[0].opens_at - CONTEXT, slots[-1].closes_at + CONTEXT)
-    states = slot_states(slots, [a.applied_at for a in applications], skipped_indexes(person, slots), now)
-    return [_row(slot, SLOTS.columns[:-1]) | {"state": state.value} for slot, state in zip(slots, states, strict=True)]
+    reading = ledger.read(person, *ledger.EVER)
+    states = reading.states(now)
+    return [_row(slot, SLOTS.columns[:-1]) | {"state": s.value} for slot, s in zip(reading.slots, states, strict=True)]
 
 
 def delete_person(person: Person) -> None:

@@ -4,21 +4,17 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
 
-from app.dosing.windows import Judgement, SlotState, Status, Verdict, judge, slot_states, status_at
+from app.dosing.windows import Judgement, SlotState, Status, Verdict
 from app.extensions import db
 from app.models import Application, DoseSlot, Person, Plan, RecordEdit, Skip
-from app.patients.ledger import CONTEXT, active_applications, rejudge, skipped_indexes, slots_and_counted, slots_between
-from app.patients.ledger import outcome as slot_outcome
+from app.patients import ledger
+from app.patients.ledger import CONTEXT, SlotTimes, rejudge
 from app.patients.plans import current_plan, refresh_slots
 
 _INSERT = insert(Application.__table__)
-_SET_OUTCOME = (update(DoseSlot.__table__).where(DoseSlot.__table__.c.id == bindparam("slot_id"))
-                .values(outcome=bindparam("outcome")))  # fmt: skip
 REPORT_BACK = dt.timedelta(hours=24)
 UNDO_WITHIN = dt.timedelta(minutes=10)
 
@@ -58,9 +54,7 @@ def record_application(
 def _judge_and_store(
     person: Person, at: dt.datetime, now: dt.datetime, source: str, for_slot: int | None
 ) -> tuple[int, Judgement]:
-    slots, counted = slots_and_counted(person, at - CONTEXT, at + CONTEXT)
-    skipped = [i for i, s in enumerate(slots) if s.outcome == "skipped"]
-    judgement = judge(slots, counted, at, skipped)
+    judgement = ledger.read(person, at - CONTEXT, at + CONTEXT).judge(at)
     slot, counts = judgement.slot, judgement.verdict.counts
     if for_slot is not None and not (counts and slot.id == for_slot):
         raise RecordError("reminder_closed")
@@ -70,11 +64,7 @@ def _judge_and_store(
         "verdict": judgement.verdict.value, "source": source, "counts_for_slot_id": slot.id if counts else None,
     })  # fmt: skip
     if counts:
-        outcome = slot_outcome(judgement.verdict, skipped=False)
-        connection.execute(_SET_OUTCOME, {"slot_id": slot.id, "outcome": outcome})
-        held = db.session.identity_map.get(identity_key(DoseSlot, slot.id))
-        if held is not None:  # a slot this session already holds says what its row now says
-            set_committed_value(held, "outcome", outcome)
+        ledger.store_outcomes(DoseSlot.id == slot.id)
     # The row itself records its creation (recorded_at, source); RecordEdit holds later changes.
     db.session.commit()
     return inserted.inserted_primary_key[0], judgement
@@ -104,18 +94,21 @@ def skip_dose(person: Person, slot_id: int, reason: str, now: dt.datetime) -> Sk
         raise RecordError("not_found")
     if slot.closes_at <= now or slot.paused:
         raise RecordError("slot_closed")
-    if _has_active(Skip, slot) or _has_active(Application, slot, Application.counts_for_slot_id):
+    if _recorded(slot):
         raise RecordError("already_recorded")
     skip = Skip(person_id=person.id, slot_id=slot.id, reason=reason.strip(), recorded_at=now)
     db.session.add(skip)
-    slot.outcome = slot_outcome(None, skipped=True)
+    db.session.flush()
+    ledger.store_outcomes(DoseSlot.id == slot.id)
     db.session.commit()
     return skip
 
 
-def _has_active(model, slot: DoseSlot, column=None) -> bool:
-    column = model.slot_id if column is None else column
-    return db.session.scalar(select(model.id).where(column == slot.id, model.voided_at.is_(None))) is not None
+def _recorded(slot: DoseSlot) -> bool:
+    """True when the slot is skipped already or a dose counts for it (an undone one counts for nothing)."""
+    skipped = select(Skip.id).where(Skip.slot_id == slot.id).exists()
+    counted = select(Application.id).where(Application.counts_for_slot_id == slot.id).exists()
+    return db.session.scalar(select(skipped | counted))
 
 
 @dataclass(frozen=True)
@@ -124,7 +117,7 @@ class TodayView:
 
     plan: Plan | None
     local_date: dt.date
-    slots: list[tuple[DoseSlot, SlotState]]
+    slots: list[tuple[SlotTimes, SlotState]]
     status: Status
     undoable: Application | None
 
@@ -137,14 +130,19 @@ def today_view(person: Person, now: dt.datetime) -> TodayView:
         db.session.commit()
     tz = ZoneInfo(person.timezone)
     local_date = now.astimezone(tz).date()
-    slots = slots_between(person, now - CONTEXT, now + CONTEXT)
-    applications = active_applications(person, now - CONTEXT, now + CONTEXT)
-    instants = [a.applied_at for a in applications]
-    skipped = skipped_indexes(person, slots)
-    states = slot_states(slots, instants, skipped, now)
-    todays = [(s, st) for s, st in zip(slots, states, strict=True) if s.local_date == local_date]
-    recent = [a for a in applications if now - a.recorded_at <= UNDO_WITHIN]
-    return TodayView(plan, local_date, todays, status_at(slots, instants, skipped, now), recent[-1] if recent else None)
+    reading = ledger.read(person, now - CONTEXT, now + CONTEXT)
+    todays = [(s, st) for s, st in zip(reading.slots, reading.states(now), strict=True) if s.local_date == local_date]
+    return TodayView(plan, local_date, todays, reading.status(now), _undoable(person, now))
+
+
+def _undoable(person: Person, now: dt.datetime) -> Application | None:
+    """The last tap recorded in the last 10 minutes and not undone: the one Undo may still withdraw."""
+    query = select(Application).where(
+        Application.person_id == person.id,
+        Application.voided_at.is_(None),
+        Application.recorded_at >= now - UNDO_WITHIN,
+    )
+    return db.session.scalar(query.order_by(Application.id.desc()).limit(1))
 
 
 def _horizon_short(person: Person, now: dt.datetime) -> bool:

@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from app.dosing.adherence import AdherenceSummary, summarize_closed
-from app.dosing.windows import EXTRA_VERDICTS, SlotState, assign, slot_states
+from app.dosing.windows import EXTRA_VERDICTS, SlotState
 from app.extensions import db
-from app.models import Application, DoseSlot, ItchEntry, Person, PoemResponse
-from app.patients.ledger import CONTEXT, active_applications, skipped_indexes, slots_between
+from app.models import Application, ItchEntry, Person, PoemResponse
+from app.patients import ledger
+from app.patients.ledger import CONTEXT, SlotTimes, active_applications
 
 
 class Point(NamedTuple):
@@ -31,7 +32,7 @@ class Point(NamedTuple):
 class CalendarSlot:
     """One dose slot as the calendar shows it; `applied_at` is the application that counts, if any."""
 
-    slot: DoseSlot
+    slot: SlotTimes
     state: SlotState
     applied_at: dt.datetime | None
 
@@ -71,7 +72,7 @@ class MonthCalendar:
 class _Reading:
     """The rule's reading of a stretch of time: slots with their states and counted doses, applications."""
 
-    slots: list[DoseSlot]
+    slots: list[SlotTimes]
     states: list[SlotState]
     counted: dict[int, dt.datetime]
     applications: list[Application]
@@ -88,13 +89,9 @@ def local_midnight(timezone: str, day: dt.date) -> dt.datetime:
 
 def _read(person: Person, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> _Reading:
     """Slots touching [start, end) and their states at `now`, read with their neighbours for context."""
-    slots = slots_between(person, start - CONTEXT, end + CONTEXT)
+    reading = ledger.read(person, start - CONTEXT, end + CONTEXT)
     applications = active_applications(person, start - CONTEXT, end + CONTEXT)
-    instants = [a.applied_at for a in applications]  # report order, as the rule reads them
-    states = slot_states(slots, instants, skipped_indexes(person, slots), now)
-    # The same reading slot_states makes, kept to say when each counted dose was applied.
-    counted, _ = assign(slots, [at for at in instants if at <= now])
-    return _Reading(slots, states, counted, applications)
+    return _Reading(reading.slots, reading.states(now), reading.counted_at(now), applications)
 
 
 def _extras_by_day(person: Person, applications: list[Application], now: dt.datetime) -> dict[dt.date, int]:

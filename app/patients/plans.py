@@ -202,12 +202,15 @@ def _new_slots(person: Person, plan: Plan, kept: list[DoseSlot], now: dt.datetim
 
 
 def _stored_slot(person: Person, plan: Plan, slot, opens: dt.datetime) -> DoseSlot:
+    """A made slot as stored, its window opening at `opens`. A window that opens late (after a kept one
+    closed) has its dose time there too, so slots in time order are in window order and none shares an
+    instant with a kept one."""
     return DoseSlot(
         person_id=person.id,
         plan_id=plan.id,
         local_date=slot.local_date,
         local_time=slot.local_time.strftime("%H:%M"),
-        scheduled_at=slot.scheduled,
+        scheduled_at=max(slot.scheduled, opens),
         opens_at=opens,
         closes_at=slot.closes,
         paused=plan.status == PAUSED,

@@ -14,10 +14,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event, Timezone, vDuration
 
-from app.dosing.windows import SlotState, openings, slot_states
-from app.models import DoseSlot, Person, Plan
+from app.dosing.windows import SlotState
+from app.models import Person, Plan
 from app.models.plans import ACTIVE
-from app.patients.ledger import active_applications, skipped_indexes, slots_between
+from app.patients import ledger
+from app.patients.ledger import SlotTimes
 
 PRODID = "-//Thinlayer//Dose reminders//EN"
 DOSE_LASTS = dt.timedelta(minutes=15)
@@ -60,22 +61,19 @@ def calendar_feed(person: Person, plan: Plan | None, locale: str, today_url: str
     return cal.to_ical()
 
 
-def doses_to_apply(person: Person, now: dt.datetime) -> Iterator[DoseSlot]:
+def doses_to_apply(person: Person, now: dt.datetime) -> Iterator[SlotTimes]:
     """The stored slots from now to past the horizon that the rule would still count a dose for:
     upcoming or open now, not paused, not already applied or skipped on purpose, and not kept shut for
     their whole window by a recent dose (windows.openings)."""
-    slots = slots_between(person, now - LOOK_BACK, now + LOOK_AHEAD)
-    if not slots:
-        return
-    since = min(slots[0].opens, now - LOOK_BACK)
-    applied = [a.applied_at for a in active_applications(person, since, now + LOOK_AHEAD)]
-    skipped = skipped_indexes(person, slots)
-    states, opens = slot_states(slots, applied, skipped, now), openings(slots, applied, skipped, now)
-    yield from (s for s, state, at in zip(slots, states, opens, strict=True) if state in INVITING and at is not None)
+    reading = ledger.read(person, now - ledger.CONTEXT, now + LOOK_AHEAD)
+    states, opens = reading.states(now), reading.openings(now)
+    yield from (
+        s for s, state, at in zip(reading.slots, states, opens, strict=True) if state in INVITING and at is not None
+    )
 
 
 def dose_event(
-    person: Person, plan: Plan, slot: DoseSlot, locale: str, tz: ZoneInfo, today_url: str, now: dt.datetime
+    person: Person, plan: Plan, slot: SlotTimes, locale: str, tz: ZoneInfo, today_url: str, now: dt.datetime
 ) -> Event:
     """One slot as a single event at its own instant, written as local wall-clock time (TZID), that
     rings at the dose and says until when that very slot may still be applied.

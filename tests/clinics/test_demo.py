@@ -143,7 +143,7 @@ def record() -> dict:
                 (a.applied_at, a.recorded_at, a.verdict, at.get(a.slot_id), at.get(a.counts_for_slot_id), a.source)
                 for a in applications_of(person)
             ],
-            [(at[s.slot_id], s.reason, s.recorded_at, s.voided_at) for s in rows[Skip]],
+            [(at[s.slot_id], s.reason, s.recorded_at) for s in rows[Skip]],
             [(e.local_date, e.peak_itch, e.woke_up, e.recorded_at) for e in rows[ItchEntry]],
             [(r.local_date, r.answers, r.total, r.band, r.recorded_at) for r in rows[PoemResponse]],
             [

@@ -186,5 +186,6 @@ def test_reading_a_record_takes_one_query_per_table_however_long_the_period(sam)
         read_record(sam, FIRST, LAST, NOW)
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
-    # slots, applications, plans, skips, itch, side effects, POEM
-    assert one_day == len(statements) == 7
+    # slots (with what counts and what is skipped), applications, plans, skip reasons (only when a slot in
+    # the period is skipped), itch, side effects, POEM
+    assert one_day <= len(statements) == 7

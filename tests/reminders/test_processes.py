@@ -266,7 +266,7 @@ def _taken(slot_ids) -> set[int]:
     from app.models import Application, Skip
 
     applied = select(Application.counts_for_slot_id).where(Application.counts_for_slot_id.in_(slot_ids))
-    skipped = select(Skip.slot_id).where(Skip.slot_id.in_(slot_ids), Skip.voided_at.is_(None))
+    skipped = select(Skip.slot_id).where(Skip.slot_id.in_(slot_ids))
     return set(db.session.scalars(applied)) | set(db.session.scalars(skipped))
 
 

@@ -19,7 +19,7 @@ import pytest
 from app.extensions import db
 from app.measures.poem import ITEMS as POEM_ITEMS
 from app.models import InboxMessage, SideEffectReport
-from app.patients import doses, plans, symptoms
+from app.patients import doses, ledger, plans, symptoms
 from tests.clinic_fixtures import link, make_clinic, make_clinician, sign_in_clinician
 from tests.conftest import NOW
 
@@ -151,7 +151,7 @@ def world(app, make_account):
         person = db.session.merge(owner.people[0])
         plans.create_plan(person, plans.PlanInput("pimecrolimus", "1%", [dt.time(8), dt.time(20)], NOW.date()), NOW)
         application_id, _ = doses.record_application(person, NOW, NOW)
-        slot = doses.slots_between(person, NOW + dt.timedelta(hours=6), NOW + dt.timedelta(days=1))[0]
+        slot = ledger.slots_between(person, NOW + dt.timedelta(hours=6), NOW + dt.timedelta(days=1))[0]
         symptoms.report_side_effects(person, ["redness"], "", ["swollen_glands"], NOW)
         report = db.session.scalars(db.select(SideEffectReport)).first()
         poem = symptoms.answer_poem(person, dict.fromkeys(POEM_ITEMS, 1), NOW)

@@ -17,7 +17,7 @@ from app import accounts
 from app.clinics import staff
 from app.extensions import db
 from app.models import AuditEvent, Clinician, ClinicLink, InboxMessage, LoginSession, Plan, SideEffectReport
-from app.patients import doses, plans, symptoms
+from app.patients import doses, ledger, plans, symptoms
 from tests.clinic_fixtures import link, make_clinic, make_clinician, sign_in_clinician
 from tests.conftest import csrf_from
 
@@ -250,7 +250,7 @@ def test_a_plan_change_is_bounded_audited_and_told_to_the_patient_in_their_langu
         assert "times 08:00, 20:00 -> 09:00, 21:00" in change.detail
         notice = db.session.scalar(select(InboxMessage).where(InboxMessage.kind == "plan"))
         assert notice.person_id == person_id and "09:00, 21:00" in notice.body
-        future = doses.slots_between(db.session.get(__import__("app.models", fromlist=["Person"]).Person, person_id),
+        future = ledger.slots_between(db.session.get(__import__("app.models", fromlist=["Person"]).Person, person_id),
                                      now() + dt.timedelta(days=2), now() + dt.timedelta(days=3))  # fmt: skip
         assert {slot.local_time for slot in future} == {"09:00", "21:00"}
 

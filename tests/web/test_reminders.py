@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Application, InboxMessage, Person, PushSubscription, Reminder, ReminderSettings, Skip
-from app.patients import doses, plans
+from app.patients import doses, ledger, plans
 from app.reminders import scheduler
 from app.web.reminders import routes
 from tests.conftest import check_page, csrf_from
@@ -77,7 +77,7 @@ def stored_settings(app, person) -> ReminderSettings | None:
 
 def morning_slot(app, person) -> int:
     with app.app_context():
-        return doses.slots_between(person, DUE, DUE + dt.timedelta(minutes=1))[0].id
+        return ledger.slots_between(person, DUE, DUE + dt.timedelta(minutes=1))[0].id
 
 
 def soup(response) -> BeautifulSoup:
