@@ -94,22 +94,41 @@ def patient_rows(clinic_id: int, now: dt.datetime) -> list[PatientRow]:
 
 def _people(linked) -> list:
     """The linked people with their locale, latest plan's status, last activity, latest POEMs and red flags."""
-    latest_plan = select(Plan.person_id, func.max(Plan.id).label("plan_id")).where(
-        Plan.person_id.in_(linked)).group_by(Plan.person_id).subquery()  # fmt: skip
+    latest_plan = (
+        select(Plan.person_id, func.max(Plan.id).label("plan_id"))
+        .where(Plan.person_id.in_(linked))
+        .group_by(Plan.person_id)
+        .subquery()
+    )
     last = [
         select(func.max(model.recorded_at)).where(model.person_id == Person.id).scalar_subquery().label(name)
-        for name, model in (("last_application", Application), ("last_itch", ItchEntry),
-                            ("last_side_effect", SideEffectReport), ("last_poem", PoemResponse))
-    ]  # fmt: skip
+        for name, model in (
+            ("last_application", Application),
+            ("last_itch", ItchEntry),
+            ("last_side_effect", SideEffectReport),
+            ("last_poem", PoemResponse),
+        )
+    ]
     poems = [
-        select(column).where(PoemResponse.person_id == Person.id).order_by(PoemResponse.id.desc())
-        .offset(offset).limit(1).scalar_subquery().label(name)
-        for name, column, offset in (("poem_total", PoemResponse.total, 0), ("poem_band", PoemResponse.band, 0),
-                                     ("poem_before", PoemResponse.total, 1))
-    ]  # fmt: skip
+        select(column)
+        .where(PoemResponse.person_id == Person.id)
+        .order_by(PoemResponse.id.desc())
+        .offset(offset)
+        .limit(1)
+        .scalar_subquery()
+        .label(name)
+        for name, column, offset in (
+            ("poem_total", PoemResponse.total, 0),
+            ("poem_band", PoemResponse.band, 0),
+            ("poem_before", PoemResponse.total, 1),
+        )
+    ]
     # Unreviewed reports with red flags; json_array_length is spelled alike on SQLite and PostgreSQL (json).
-    flagged = select(func.count()).where(SideEffectReport.person_id == Person.id,
-        SideEffectReport.reviewed_at.is_(None), func.json_array_length(SideEffectReport.red_flags) > 0)  # fmt: skip
+    flagged = select(func.count()).where(
+        SideEffectReport.person_id == Person.id,
+        SideEffectReport.reviewed_at.is_(None),
+        func.json_array_length(SideEffectReport.red_flags) > 0,
+    )
     columns = [Person.id, Person.name, Person.timezone, Account.locale, Plan.status.label("plan_status"), *last, *poems]
     query = (
         select(*columns, flagged.scalar_subquery().label("red_flags"))
@@ -157,10 +176,14 @@ def _read_adherence(logs: dict[int, _Log], linked, zones, span: tuple) -> None:
         .join(DoseSlot, DoseSlot.person_id == bounds.c.person_id)
         # The linked people again, and the span: both implied, but they let PostgreSQL see how few slots a
         # small clinic needs (it then reads them by person), and skip the older slots early.
-        .where(DoseSlot.person_id.in_(linked), *_closed(DoseSlot, now),
-               DoseSlot.scheduled_at >= start, DoseSlot.scheduled_at < now)
+        .where(
+            DoseSlot.person_id.in_(linked),
+            *_closed(DoseSlot, now),
+            DoseSlot.scheduled_at >= start,
+            DoseSlot.scheduled_at < now,
+        )
         .group_by(DoseSlot.person_id)
-    )  # fmt: skip
+    )
     for person_id, *counts in db.session.execute(query):
         logs[person_id].counts = counts
 
@@ -185,9 +208,13 @@ def _zones(periods: dict[str, dict]):
     did worse with a join than with _by_zone's CASE, so they keep that (bench/README.md)."""
 
     def row(zone: str, values: dict):
-        return select(literal(zone, String).label("timezone"),
-                      *(literal(value, UTCDateTime() if name.startswith("since") else Date).label(name)
-                        for name, value in values.items()))  # fmt: skip
+        return select(
+            literal(zone, String).label("timezone"),
+            *(
+                literal(value, UTCDateTime() if name.startswith("since") else Date).label(name)
+                for name, value in values.items()
+            ),
+        )
 
     return union_all(*(row(zone, values) for zone, values in sorted(periods.items()))).subquery("zones")
 
@@ -201,32 +228,44 @@ def _by_zone(periods: dict[str, dict], name: str):
 def _uncounted(application, span: tuple):
     """Applications that count for no slot, not undone, applied within the span."""
     start, now = span
-    return and_(application.counts_for_slot_id.is_(None), application.voided_at.is_(None),
-                application.applied_at >= start, application.applied_at <= now)  # fmt: skip
+    return and_(
+        application.counts_for_slot_id.is_(None),
+        application.voided_at.is_(None),
+        application.applied_at >= start,
+        application.applied_at <= now,
+    )
 
 
 def _read_few(logs: dict[int, _Log], linked, periods, span: tuple) -> None:
     """Per person: the extras applied by `now` on each period's local days, and the worst itch of the last 7."""
     # Extras never count for a slot: saying so lets the database find them by that (unique) column's index.
     extras = (
-        select(Application.person_id,
-               *(func.count(case((Application.applied_at >= _by_zone(periods, f"since_{p}"), 1))) for p in PERIODS))
+        select(
+            Application.person_id,
+            *(func.count(case((Application.applied_at >= _by_zone(periods, f"since_{p}"), 1))) for p in PERIODS),
+        )
         .join(Person, Person.id == Application.person_id)
-        .where(Application.person_id.in_(linked), Application.verdict.in_(sorted(EXTRA_VERDICTS)),
-               _uncounted(Application, span))
+        .where(
+            Application.person_id.in_(linked),
+            Application.verdict.in_(sorted(EXTRA_VERDICTS)),
+            _uncounted(Application, span),
+        )
         .group_by(Application.person_id)
-    )  # fmt: skip
+    )
     for person_id, *counts in db.session.execute(extras):
         logs[person_id].extras = counts
     itch = (
         select(ItchEntry.person_id, func.max(ItchEntry.peak_itch))
         .join(Person, Person.id == ItchEntry.person_id)
-        .where(ItchEntry.person_id.in_(linked), ItchEntry.local_date >= _by_zone(periods, f"first_{SHORT_DAYS}"),
-               ItchEntry.local_date <= _by_zone(periods, "today"),
-               # Implied by the line above, but lets the (person_id, local_date) index read only these days.
-               ItchEntry.local_date >= min(row[f"first_{SHORT_DAYS}"] for row in periods.values()))
+        .where(
+            ItchEntry.person_id.in_(linked),
+            ItchEntry.local_date >= _by_zone(periods, f"first_{SHORT_DAYS}"),
+            ItchEntry.local_date <= _by_zone(periods, "today"),
+            # Implied by the line above, but lets the (person_id, local_date) index read only these days.
+            ItchEntry.local_date >= min(row[f"first_{SHORT_DAYS}"] for row in periods.values()),
+        )
         .group_by(ItchEntry.person_id)
-    )  # fmt: skip
+    )
     for person_id, worst in db.session.execute(itch):
         logs[person_id].worst_itch = worst
 
@@ -255,13 +294,23 @@ def _row(person, log: _Log) -> PatientRow:
         "extra": long.extras > 0,
     }
     return PatientRow(
-        person_id=person.id, name=person.name, timezone=person.timezone, locale=person.locale,
-        plan_status=person.plan_status or NO_PLAN, adherence_7=short, adherence_30=long,
-        missed_30=long.missed, extras_30=long.extras, poem_band=person.poem_band, poem_total=total, poem_change=change,
-        worst_itch_7=worst_itch, red_flags=person.red_flags,
+        person_id=person.id,
+        name=person.name,
+        timezone=person.timezone,
+        locale=person.locale,
+        plan_status=person.plan_status or NO_PLAN,
+        adherence_7=short,
+        adherence_30=long,
+        missed_30=long.missed,
+        extras_30=long.extras,
+        poem_band=person.poem_band,
+        poem_total=total,
+        poem_change=change,
+        worst_itch_7=worst_itch,
+        red_flags=person.red_flags,
         last_activity=max((at for at in activity if at is not None), default=None),
         reasons=tuple(code for code in REASONS if reasons[code]),
-    )  # fmt: skip
+    )
 
 
 SORT_KEYS: dict[str, Callable[[PatientRow], object]] = {

@@ -91,22 +91,31 @@ def _people(clinic: Clinic, stories: list[Story]) -> list[Person]:
     password_hash = accounts.hasher.hash(secrets.token_urlsafe(16))  # hashing is slow on purpose: once
     people = []
     for story in stories:
-        account = Account(email=f"demo-patient-{story.number:03d}@example.org", password_hash=password_hash,
-                          locale=story.locale, created_at=story.created_at - 10 * MINUTE)  # fmt: skip
+        account = Account(
+            email=f"demo-patient-{story.number:03d}@example.org",
+            password_hash=password_hash,
+            locale=story.locale,
+            created_at=story.created_at - 10 * MINUTE,
+        )
         people.append(Person(name=story.name, timezone=story.timezone, created_at=account.created_at))
         account.people.append(people[-1])
         db.session.add(account)
     db.session.flush()
-    db.session.add_all([ClinicLink(person_id=person.id, clinic_id=clinic.id, joined_at=story.created_at - 5 * MINUTE)
-                        for person, story in zip(people, stories, strict=True)])  # fmt: skip
+    db.session.add_all(
+        [
+            ClinicLink(person_id=person.id, clinic_id=clinic.id, joined_at=story.created_at - 5 * MINUTE)
+            for person, story in zip(people, stories, strict=True)
+        ]
+    )
     db.session.commit()
     return people
 
 
 def _plan(person: Person, story: Story) -> int:
     """The plan, made and then paused, resumed or stopped by the plan services at the story's times."""
-    data = plans.PlanInput(MEDICINE, STRENGTH, story.times, story.start_date, body_areas=story.areas,
-                           early_minutes=story.early)  # fmt: skip
+    data = plans.PlanInput(
+        MEDICINE, STRENGTH, story.times, story.start_date, body_areas=story.areas, early_minutes=story.early
+    )
     plan = plans.create_plan(person, data, story.created_at)
     for at, status in story.changes:
         plans.set_status(person, status, at)
@@ -119,11 +128,22 @@ def _plans_in_bulk(pairs: list[tuple[Person, Story]]) -> list[int]:
     for person, story in pairs:
         times = sorted(t.strftime("%H:%M") for t in story.times)
         last_at, status = story.changes[-1] if story.changes else (story.created_at, ACTIVE)
-        plan = Plan(person_id=person.id, medicine=MEDICINE, strength=STRENGTH, body_areas=story.areas, other_area="",
-                    times=times, start_date=story.start_date, review_date=story.start_date + plans.REVIEW_AFTER,
-                    status=status, early_minutes=story.early, created_at=story.created_at, updated_at=last_at,
-                    cutoff_minutes=schedule.default_cutoff_minutes(story.times),
-                    min_gap_minutes=schedule.default_min_gap_minutes(story.times))  # fmt: skip
+        plan = Plan(
+            person_id=person.id,
+            medicine=MEDICINE,
+            strength=STRENGTH,
+            body_areas=story.areas,
+            other_area="",
+            times=times,
+            start_date=story.start_date,
+            review_date=story.start_date + plans.REVIEW_AFTER,
+            status=status,
+            early_minutes=story.early,
+            created_at=story.created_at,
+            updated_at=last_at,
+            cutoff_minutes=schedule.default_cutoff_minutes(story.times),
+            min_gap_minutes=schedule.default_min_gap_minutes(story.times),
+        )
         # The kinds plans.set_status records.
         plan.events = [PlanEvent(kind="created", at=story.created_at, detail=", ".join(times))]
         plan.events += [PlanEvent(kind=EVENT_KINDS[s], at=at, detail="") for at, s in story.changes]
@@ -140,8 +160,18 @@ def _fill_slots(people: list[Person], plan_ids: list[int], stories: list[Story])
     """
     postgres, rows = dialect_name() == "postgresql", []
     for person, plan_id, story in zip(people, plan_ids, stories, strict=True):
-        rows += [(person.id, plan_id, s.paused, *plans.stored_times(s, postgres), s.dose_index,
-                  s.min_gap // MINUTE, s.per_day) for s in story.slots]  # fmt: skip
+        rows += [
+            (
+                person.id,
+                plan_id,
+                s.paused,
+                *plans.stored_times(s, postgres),
+                s.dose_index,
+                s.min_gap // MINUTE,
+                s.per_day,
+            )
+            for s in story.slots
+        ]
     insert_new_values(DoseSlot.__table__, plans.SLOT_COLUMNS, rows)
 
 
@@ -150,9 +180,11 @@ def _slot_ids(people: list[Person], stories: list[Story]) -> dict[int, list[int]
     found: dict[int, list[tuple]] = {person.id: [] for person in people}
     ids = list(found)
     for i in range(0, len(ids), outbox.CHUNK):
-        rows = db.session.execute(select(DoseSlot.person_id, DoseSlot.id, DoseSlot.scheduled_at, DoseSlot.paused)
-                                  .where(DoseSlot.person_id.in_(ids[i : i + outbox.CHUNK]))
-                                  .order_by(DoseSlot.person_id, DoseSlot.scheduled_at))  # fmt: skip
+        rows = db.session.execute(
+            select(DoseSlot.person_id, DoseSlot.id, DoseSlot.scheduled_at, DoseSlot.paused)
+            .where(DoseSlot.person_id.in_(ids[i : i + outbox.CHUNK]))
+            .order_by(DoseSlot.person_id, DoseSlot.scheduled_at)
+        )
         for person_id, slot_id, scheduled, paused in rows:
             found[person_id].append((slot_id, scheduled, paused))
     for person, story in zip(people, stories, strict=True):
@@ -184,11 +216,21 @@ def _report_in_bulk(people: list[Person], stories: list[Story], slot_ids: dict[i
         _, judgements = assign(story.slots, [at for at, _ in story.reports], skipped)  # in report order, as the app
         for (at, recorded), judgement in zip(story.reports, judgements, strict=True):
             slot_id = ids[index[judgement.slot.scheduled]] if judgement.slot else None
-            applications.append({"person_id": person.id, "slot_id": slot_id, "applied_at": at, "recorded_at": recorded,
-                                 "counts_for_slot_id": slot_id if judgement.verdict.counts else None,
-                                 "verdict": judgement.verdict.value, "source": "web"})  # fmt: skip
-        skips += [{"person_id": person.id, "slot_id": ids[k], "reason": reason, "recorded_at": recorded}
-                  for k, reason, recorded in story.skips]  # fmt: skip
+            applications.append(
+                {
+                    "person_id": person.id,
+                    "slot_id": slot_id,
+                    "applied_at": at,
+                    "recorded_at": recorded,
+                    "counts_for_slot_id": slot_id if judgement.verdict.counts else None,
+                    "verdict": judgement.verdict.value,
+                    "source": "web",
+                }
+            )
+        skips += [
+            {"person_id": person.id, "slot_id": ids[k], "reason": reason, "recorded_at": recorded}
+            for k, reason, recorded in story.skips
+        ]
     _insert(Application, applications)
     _insert(Skip, skips)
     ledger.store_outcomes(DoseSlot.person_id.in_([person.id for person in people]))
@@ -198,12 +240,22 @@ def _symptoms(people: list[Person], stories: list[Story]) -> None:
     """Itch, POEM and side-effect rows as app.patients.symptoms stores them."""
     itch, poems, effects = [], [], []
     for person, story in zip(people, stories, strict=True):
-        itch += [{"person_id": person.id, "local_date": day, "peak_itch": peak, "woke_up": woke, "recorded_at": at}
-                 for day, peak, woke, at in story.itch]  # fmt: skip
+        itch += [
+            {"person_id": person.id, "local_date": day, "peak_itch": peak, "woke_up": woke, "recorded_at": at}
+            for day, peak, woke, at in story.itch
+        ]
         for day, answers, at in story.poems:
             score = poem.score(dict(zip(poem.ITEMS, answers, strict=True)))
-            poems.append({"person_id": person.id, "local_date": day, "answers": list(score.items),
-                          "total": score.total, "band": score.band, "recorded_at": at})  # fmt: skip
+            poems.append(
+                {
+                    "person_id": person.id,
+                    "local_date": day,
+                    "answers": list(score.items),
+                    "total": score.total,
+                    "band": score.band,
+                    "recorded_at": at,
+                }
+            )
         effects += [{"person_id": person.id, **report} for report in story.effects]
     _insert(ItchEntry, itch)
     _insert(PoemResponse, poems)
@@ -238,12 +290,20 @@ def seed_demo(now: dt.datetime) -> DemoCredentials:
     if db.session.scalar(select(Clinic.id).where(Clinic.name == DEMO_CLINIC)) or accounts.find_account(DEMO_EMAIL):
         raise DemoExists(f"{DEMO_CLINIC} already exists; use another database for a fresh demo")
     # The clinic is older than its patients' links; its clinician has just been set up.
-    clinic = Clinic(name=DEMO_CLINIC, phone=DEMO_PHONE, join_code=new_join_code(),
-                    created_at=now - dt.timedelta(days=DEMO_DAYS + 2))  # fmt: skip
+    clinic = Clinic(
+        name=DEMO_CLINIC, phone=DEMO_PHONE, join_code=new_join_code(), created_at=now - dt.timedelta(days=DEMO_DAYS + 2)
+    )
     password = _strong_password()
     account = Account(email=DEMO_EMAIL, password_hash=accounts.hasher.hash(password), locale="en", created_at=now)
-    clinician = Clinician(account=account, clinic=clinic, name="Dr Demo", is_admin=True,
-                          totp_secret=pyotp.random_base32(), totp_enrolled_at=now, created_at=now)  # fmt: skip
+    clinician = Clinician(
+        account=account,
+        clinic=clinic,
+        name="Dr Demo",
+        is_admin=True,
+        totp_secret=pyotp.random_base32(),
+        totp_enrolled_at=now,
+        created_at=now,
+    )
     db.session.add(clinician)
     db.session.commit()
     seed_patients(clinic, DEMO_PATIENTS, DEMO_DAYS, now)

@@ -32,7 +32,7 @@ from app.models import (
     ReminderSettings,
     SideEffectReport,
     Skip,
-)  # fmt: skip
+)
 from app.patients import ledger
 
 FORMAT_VERSION = 1
@@ -54,26 +54,82 @@ class Table:
 
 ACCOUNT = Table("account", Account, ("id", "email", "locale", "created_at"))
 PEOPLE = Table("people", Person, ("id", "account_id", "name", "timezone", "created_at"))
-PLANS = Table("plans", Plan, (
-    "id", "person_id", "medicine", "strength", "body_areas", "other_area", "times", "start_date", "review_date",
-    "status", "early_minutes", "cutoff_minutes", "min_gap_minutes", "created_at", "updated_at",
-))  # fmt: skip
+PLANS = Table(
+    "plans",
+    Plan,
+    (
+        "id",
+        "person_id",
+        "medicine",
+        "strength",
+        "body_areas",
+        "other_area",
+        "times",
+        "start_date",
+        "review_date",
+        "status",
+        "early_minutes",
+        "cutoff_minutes",
+        "min_gap_minutes",
+        "created_at",
+        "updated_at",
+    ),
+)
 PLAN_EVENTS = Table("plan_events", PlanEvent, ("id", "plan_id", "kind", "at", "detail"))
-SLOTS = Table("dose_slots", DoseSlot, (
-    "id", "person_id", "plan_id", "local_date", "local_time", "dose_index", "scheduled_at", "opens_at", "closes_at",
-    "paused", "min_gap_minutes", "per_day", "state",
-))  # fmt: skip
-APPLICATIONS = Table("applications", Application, (
-    "id", "person_id", "slot_id", "counts_for_slot_id", "applied_at", "recorded_at", "verdict", "source", "voided_at",
-))  # fmt: skip
+SLOTS = Table(
+    "dose_slots",
+    DoseSlot,
+    (
+        "id",
+        "person_id",
+        "plan_id",
+        "local_date",
+        "local_time",
+        "dose_index",
+        "scheduled_at",
+        "opens_at",
+        "closes_at",
+        "paused",
+        "min_gap_minutes",
+        "per_day",
+        "state",
+    ),
+)
+APPLICATIONS = Table(
+    "applications",
+    Application,
+    (
+        "id",
+        "person_id",
+        "slot_id",
+        "counts_for_slot_id",
+        "applied_at",
+        "recorded_at",
+        "verdict",
+        "source",
+        "voided_at",
+    ),
+)
 SKIPS = Table("skips", Skip, ("id", "person_id", "slot_id", "reason", "recorded_at"))
 RECORD_EDITS = Table(
     "record_edits", RecordEdit, ("id", "person_id", "record_type", "record_id", "action", "at", "before")
 )
 ITCH = Table("itch_entries", ItchEntry, ("id", "person_id", "local_date", "peak_itch", "woke_up", "recorded_at"))
-SIDE_EFFECTS = Table("side_effect_reports", SideEffectReport, (
-    "id", "person_id", "local_date", "effects", "other", "red_flags", "recorded_at", "reviewed_at", "review_note",
-))  # fmt: skip
+SIDE_EFFECTS = Table(
+    "side_effect_reports",
+    SideEffectReport,
+    (
+        "id",
+        "person_id",
+        "local_date",
+        "effects",
+        "other",
+        "red_flags",
+        "recorded_at",
+        "reviewed_at",
+        "review_note",
+    ),
+)
 POEM = Table(
     "poem_responses", PoemResponse, ("id", "person_id", "local_date", "answers", "total", "band", "recorded_at")
 )
@@ -91,18 +147,45 @@ REMINDER_SETTINGS = Table(
         "poem_weekday",
         "review",
     ),
-)  # fmt: skip  (the calendar link's secret is not exported: it would work for whoever reads the file)
-REMINDERS = Table("reminders", Reminder, (
-    "id", "person_id", "slot_id", "kind", "channel", "planned_at", "send_at", "expires_at", "state", "attempts",
-    "sent_at",
-))  # fmt: skip
-INBOX = Table("inbox_messages", InboxMessage, ("id", "person_id", "slot_id", "kind", "title", "body", "created_at",
-                                               "read_at"))  # fmt: skip
+)  # the calendar link's secret is not exported: it would work for whoever reads the file
+REMINDERS = Table(
+    "reminders",
+    Reminder,
+    (
+        "id",
+        "person_id",
+        "slot_id",
+        "kind",
+        "channel",
+        "planned_at",
+        "send_at",
+        "expires_at",
+        "state",
+        "attempts",
+        "sent_at",
+    ),
+)
+INBOX = Table(
+    "inbox_messages", InboxMessage, ("id", "person_id", "slot_id", "kind", "title", "body", "created_at", "read_at")
+)
 PUSH_DEVICES = Table("push_subscriptions", PushSubscription, ("id", "person_id", "endpoint", "created_at"))
 
 # What is kept about each person, in the order the export lists it.
-PERSON_RECORDS = (PLANS, PLAN_EVENTS, SLOTS, APPLICATIONS, SKIPS, RECORD_EDITS, ITCH, SIDE_EFFECTS, POEM,
-                  REMINDER_SETTINGS, REMINDERS, INBOX, PUSH_DEVICES)  # fmt: skip
+PERSON_RECORDS = (
+    PLANS,
+    PLAN_EVENTS,
+    SLOTS,
+    APPLICATIONS,
+    SKIPS,
+    RECORD_EDITS,
+    ITCH,
+    SIDE_EFFECTS,
+    POEM,
+    REMINDER_SETTINGS,
+    REMINDERS,
+    INBOX,
+    PUSH_DEVICES,
+)
 
 README = """Thinlayer data export
 =====================

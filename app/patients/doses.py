@@ -59,10 +59,18 @@ def _judge_and_store(
     if for_slot is not None and not (counts and slot.id == for_slot):
         raise RecordError("reminder_closed")
     connection = db.session.connection()
-    inserted = connection.execute(_INSERT, {
-        "person_id": person.id, "slot_id": slot.id if slot else None, "applied_at": at, "recorded_at": now,
-        "verdict": judgement.verdict.value, "source": source, "counts_for_slot_id": slot.id if counts else None,
-    })  # fmt: skip
+    inserted = connection.execute(
+        _INSERT,
+        {
+            "person_id": person.id,
+            "slot_id": slot.id if slot else None,
+            "applied_at": at,
+            "recorded_at": now,
+            "verdict": judgement.verdict.value,
+            "source": source,
+            "counts_for_slot_id": slot.id if counts else None,
+        },
+    )
     if counts:
         ledger.store_outcomes(DoseSlot.id == slot.id)
     # The row itself records its creation (recorded_at, source); RecordEdit holds later changes.
@@ -77,8 +85,16 @@ def undo_application(person: Person, application_id: int, now: dt.datetime) -> A
         raise RecordError("not_found")
     if now - application.recorded_at > UNDO_WITHIN:
         raise RecordError("undo_too_late")
-    db.session.add(RecordEdit(person_id=person.id, record_type="application", record_id=application.id,
-                              action="undo", at=now, before={"verdict": application.verdict}))  # fmt: skip
+    db.session.add(
+        RecordEdit(
+            person_id=person.id,
+            record_type="application",
+            record_id=application.id,
+            action="undo",
+            at=now,
+            before={"verdict": application.verdict},
+        )
+    )
     application.voided_at = now
     application.counts_for_slot_id = None
     db.session.flush()
@@ -146,8 +162,12 @@ def _undoable(person: Person, now: dt.datetime) -> Application | None:
 
 
 def _horizon_short(person: Person, now: dt.datetime) -> bool:
-    last = db.session.scalar(select(DoseSlot.scheduled_at).where(DoseSlot.person_id == person.id)
-                             .order_by(DoseSlot.scheduled_at.desc()).limit(1))  # fmt: skip
+    last = db.session.scalar(
+        select(DoseSlot.scheduled_at)
+        .where(DoseSlot.person_id == person.id)
+        .order_by(DoseSlot.scheduled_at.desc())
+        .limit(1)
+    )
     return last is None or last < now + dt.timedelta(days=7)
 
 

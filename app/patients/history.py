@@ -179,11 +179,15 @@ def _adherences(person: Person, periods: Sequence[int], now: dt.datetime, readin
     summaries = {}
     for days in periods:
         first_day = today - dt.timedelta(days=days - 1)
-        in_period = [(slot, state) for slot, state in zip(reading.slots, reading.states, strict=True)
-                     if first_day <= slot.local_date <= today]  # fmt: skip
+        in_period = [
+            (slot, state)
+            for slot, state in zip(reading.slots, reading.states, strict=True)
+            if first_day <= slot.local_date <= today
+        ]
         extras = sum(count for day, count in extras_by_day.items() if first_day <= day <= today)
-        summaries[days] = summarize_closed([slot for slot, _ in in_period], [state for _, state in in_period], now,
-                                           extras)  # fmt: skip
+        summaries[days] = summarize_closed(
+            [slot for slot, _ in in_period], [state for _, state in in_period], now, extras
+        )
     return summaries
 
 

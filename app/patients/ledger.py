@@ -3,7 +3,7 @@ and storing the rule's judgement of them again after a change."""
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from sqlalchemy import bindparam, case, exists, null, select, update
 
@@ -37,28 +37,6 @@ _TOUCHING = (
 )
 _SLOTS = select(DoseSlot).where(*_TOUCHING).order_by(DoseSlot.scheduled_at)
 _COUNTS_FOR_SLOT = (_application.counts_for_slot_id == _slot.id) & _application.voided_at.is_(None)
-_SLOT_COLUMNS = ("id", "person_id", "plan_id", "local_date", "local_time", "scheduled_at", "opens_at", "closes_at",
-                 "paused", "dose_index", "min_gap_minutes", "per_day")  # fmt: skip
-
-
-def _reading(*where):
-    """The slots `where` holds, in time order, each with whether it is skipped and the dose that counts for it."""
-    return (
-        select(
-            *(_slot[name] for name in _SLOT_COLUMNS),
-            select(_skip.id).where(_skip.slot_id == _slot.id).exists().label("skipped"),
-            _application.id,
-            _application.applied_at,
-        )
-        .select_from(DoseSlot.__table__.outerjoin(Application.__table__, _COUNTS_FOR_SLOT))
-        .where(*where)
-        .order_by(_slot.scheduled_at)
-    )
-
-
-_READ = _reading(*_TOUCHING)
-# Bounds that hold every slot there is, for a read of a person's whole record.
-EVER = (dt.datetime(1, 1, 2, tzinfo=dt.UTC), dt.datetime(9999, 12, 30, tzinfo=dt.UTC))
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +57,30 @@ class SlotTimes(WindowNames):
     min_gap_minutes: int
     per_day: int
     skipped: bool
+
+
+# The slot's stored columns, in SlotTimes' order; `skipped` is worked out.
+_SLOT_COLUMNS = [field.name for field in fields(SlotTimes) if field.name != "skipped"]
+
+
+def _reading(*where):
+    """The slots `where` holds, in time order, each with whether it is skipped and the dose that counts for it."""
+    return (
+        select(
+            *(_slot[name] for name in _SLOT_COLUMNS),
+            select(_skip.id).where(_skip.slot_id == _slot.id).exists().label("skipped"),
+            _application.id,
+            _application.applied_at,
+        )
+        .select_from(DoseSlot.__table__.outerjoin(Application.__table__, _COUNTS_FOR_SLOT))
+        .where(*where)
+        .order_by(_slot.scheduled_at)
+    )
+
+
+_READ = _reading(*_TOUCHING)
+# Bounds that hold every slot there is, for a read of a person's whole record.
+EVER = (dt.datetime(1, 1, 2, tzinfo=dt.UTC), dt.datetime(9999, 12, 30, tzinfo=dt.UTC))
 
 
 @dataclass(frozen=True)
@@ -155,9 +157,11 @@ def statuses(person_ids: set[int], now: dt.datetime) -> dict[int, Status]:
 def active_applications(person: Person, start: dt.datetime, end: dt.datetime) -> list[Application]:
     """Applications not undone, dated in [start, end), in the order they were reported."""
     query = select(Application).where(
-        Application.person_id == person.id, Application.voided_at.is_(None),
-        Application.applied_at >= start, Application.applied_at < end,
-    )  # fmt: skip
+        Application.person_id == person.id,
+        Application.voided_at.is_(None),
+        Application.applied_at >= start,
+        Application.applied_at < end,
+    )
     return list(db.session.scalars(query.order_by(Application.id)))
 
 
@@ -212,10 +216,14 @@ def rejudge(person: Person, around: dt.datetime, now: dt.datetime) -> None:
             before = {"verdict": application.verdict}
             db.session.add(
                 RecordEdit(
-                    person_id=person.id, record_type="application", record_id=application.id,
-                    action="rejudge", at=now, before=before,
+                    person_id=person.id,
+                    record_type="application",
+                    record_id=application.id,
+                    action="rejudge",
+                    at=now,
+                    before=before,
                 )
-            )  # fmt: skip
+            )
             application.verdict = judgement.verdict.value
             application.counts_for_slot_id = counts_for
     db.session.flush()

@@ -230,9 +230,18 @@ def _rejudge_and_replan(person: Person, now: dt.datetime) -> None:
 
 
 SLOT_COLUMNS = [
-    "person_id", "plan_id", "paused", "local_date", "local_time", "scheduled_at", "opens_at", "closes_at",
-    "dose_index", "min_gap_minutes", "per_day",
-]  # fmt: skip
+    "person_id",
+    "plan_id",
+    "paused",
+    "local_date",
+    "local_time",
+    "scheduled_at",
+    "opens_at",
+    "closes_at",
+    "dose_index",
+    "min_gap_minutes",
+    "per_day",
+]
 
 
 def horizon_people(now: dt.datetime) -> list[int]:
@@ -262,13 +271,22 @@ def extend_horizon(now: dt.datetime, person_ids: list[int] | None = None) -> int
     )
     plans = db.session.execute(
         select(
-            Plan.id, Plan.person_id, Plan.status, Plan.start_date, Person.timezone, Plan.times, Plan.early_minutes,
-            Plan.cutoff_minutes, Plan.min_gap_minutes, last_day.c.day, last_day.c.closes,
+            Plan.id,
+            Plan.person_id,
+            Plan.status,
+            Plan.start_date,
+            Person.timezone,
+            Plan.times,
+            Plan.early_minutes,
+            Plan.cutoff_minutes,
+            Plan.min_gap_minutes,
+            last_day.c.day,
+            last_day.c.closes,
         )
         .join(Person, Person.id == Plan.person_id)
         .outerjoin(last_day, last_day.c.person_id == Plan.person_id)
         .where(Plan.status != STOPPED, chosen(Plan.person_id))
-    )  # fmt: skip
+    )
     postgres = db.session.get_bind().dialect.name == "postgresql"
     shared, rows = {}, []
     for plan_id, person_id, status, start, timezone, *rule, day, closes in plans:
