@@ -15,8 +15,9 @@ them again too (app.patients.plans.refresh_slots), so the link never lags the ru
 changes what counts for a slot, or skips it, also stores the answer on the slot (`DoseSlot.outcome`,
 derived from those records by its one writer, app.patients.ledger.store_outcomes), and the count reads
 that alone: no join from each of ~50,000 slots to its applications and skips. tests/clinics/test_dashboard.py
-holds the two equal on hand-built logs and on random histories, tests/patients/test_outcomes.py each outcome
-equal to the records after every kind of write, and tests/patients/test_rule_machine.py after every step.
+holds the two equal on hand-built logs, tests/clinics/test_dashboard_properties.py on random histories;
+tests/patients/test_outcomes.py holds each outcome equal to the records after every kind of write, and
+tests/patients/test_rule_machine.py after every step.
 """
 
 import datetime as dt
@@ -151,12 +152,13 @@ def _read_adherence(logs: dict[int, _Log], linked, zones, span: tuple) -> None:
 
     One pass over the span's closed slots, each counted in the periods its local day falls in. Each
     linked person's first day of each period (by their time zone) is worked out once, in a table the
-    database makes first, and each person's slots are then read by the person's index. A closed slot's
-    local day is never after the person's today, so only the first day of each period is compared.
+    database makes first, and each person's slots are then read by the person's index. A slot is counted
+    from the period's first day to the person's today: a slot kept across a move west closes before the new
+    zone's day it was made for begins, and the rule counts it only from that day (history.adherences).
     """
     start, now = span
     bounds = (
-        select(Person.id.label("person_id"), *(zones.c[f"first_{days}"] for days in PERIODS))
+        select(Person.id.label("person_id"), zones.c.today, *(zones.c[f"first_{days}"] for days in PERIODS))
         .join(zones, zones.c.timezone == Person.timezone)
         .where(Person.id.in_(linked))
         # Made once: otherwise SQLite looks up the person and scans the zones again for each slot.
@@ -168,7 +170,7 @@ def _read_adherence(logs: dict[int, _Log], linked, zones, span: tuple) -> None:
     skipped = DoseSlot.outcome == SlotState.SKIPPED.value  # a slot whose dose counts is taken, skipped first or not
     columns = []
     for days in PERIODS:
-        inside = DoseSlot.local_date >= bounds.c[f"first_{days}"]
+        inside = and_(DoseSlot.local_date >= bounds.c[f"first_{days}"], DoseSlot.local_date <= bounds.c.today)
         columns += [func.count(case((and_(inside, when), 1))) for when in (True, taken, on_time, skipped)]
     query = (
         select(DoseSlot.person_id, *columns)
