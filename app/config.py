@@ -26,8 +26,6 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
     SEND_FILE_MAX_AGE_DEFAULT = 3600
-    CLINIC_NAME_MAX = 80
-    CLINIC_PHONE_MAX = 30
 
     @classmethod
     def init_instance(cls, app):

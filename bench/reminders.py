@@ -41,7 +41,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.reminders.processes import Group, PushService, postgres_url, process_env, seed  # noqa: E402
+from tests.databases import postgres_url  # noqa: E402
+from tests.reminders.processes import Group, PushService, process_env, seed  # noqa: E402
 
 UTC = dt.UTC
 HORIZON_AT = dt.datetime(2026, 6, 1, 0, 5, tzinfo=UTC)
