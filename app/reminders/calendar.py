@@ -56,32 +56,41 @@ def calendar_feed(person: Person, plan: Plan | None, locale: str, today_url: str
         )
         # A paused or stopped plan (or none) must not remind anyone, so it gives no events at all.
         if plan is not None and plan.status == ACTIVE:
-            for slot in doses_to_apply(person, now):
-                cal.add_component(dose_event(person, plan, slot, locale, tz, today_url, now))
+            for slot, starts in doses_to_apply(person, now):
+                cal.add_component(dose_event(person, plan, slot, starts, locale, tz, today_url, now))
     return cal.to_ical()
 
 
-def doses_to_apply(person: Person, now: dt.datetime) -> Iterator[SlotTimes]:
-    """The stored slots from now to past the horizon that the rule would still count a dose for:
-    upcoming or open now, not paused, not already applied or skipped on purpose, and not kept shut for
-    their whole window by a recent dose (windows.openings)."""
+def doses_to_apply(person: Person, now: dt.datetime) -> Iterator[tuple[SlotTimes, dt.datetime]]:
+    """The stored slots from now to past the horizon that the rule would still count a dose for, each with
+    the first instant at which it would (its dose time, or later when a recent dose keeps its window shut
+    until then: windows.openings): upcoming or open now, not paused, not already applied or skipped on
+    purpose, and not kept shut for their whole window."""
     reading = ledger.read(person, now - ledger.CONTEXT, now + LOOK_AHEAD)
     states, opens = reading.states(now), reading.openings(now)
-    yield from (
-        s for s, state, at in zip(reading.slots, states, opens, strict=True) if state in INVITING and at is not None
-    )
+    for slot, state, at in zip(reading.slots, states, opens, strict=True):
+        if state in INVITING and at is not None:
+            yield slot, max(slot.scheduled, at)
 
 
 def dose_event(
-    person: Person, plan: Plan, slot: SlotTimes, locale: str, tz: ZoneInfo, today_url: str, now: dt.datetime
+    person: Person,
+    plan: Plan,
+    slot: SlotTimes,
+    starts: dt.datetime,
+    locale: str,
+    tz: ZoneInfo,
+    today_url: str,
+    now: dt.datetime,
 ) -> Event:
-    """One slot as a single event at its own instant, written as local wall-clock time (TZID), that
-    rings at the dose and says until when that very slot may still be applied.
+    """One slot as a single event, written as local wall-clock time (TZID), that rings when a dose for it
+    would count (`starts`: its dose time, or later after a recent dose) and says until when that very
+    slot may still be applied.
 
     The UID names the person's dose by local date and time, so each fetch updates the same event
     rather than adding another; the feed is published afresh, so SEQUENCE stays 0 and DTSTAMP is now.
     """
-    start = wall_clock(slot.scheduled, tz)
+    start = wall_clock(starts, tz)
     closes = slot.closes.astimezone(tz)
     at = dt.time.fromisoformat(slot.local_time)
     summary = _("Apply your %(medicine)s cream (%(time)s)", medicine=plan.medicine, time=clock(at, locale))

@@ -245,6 +245,27 @@ def test_a_dose_applied_or_skipped_is_no_longer_in_the_feed(app, sam, fetch):
     assert all(event.alarms.times for event in calendar.events)  # what is left still rings
 
 
+def test_after_a_late_dose_the_next_event_rings_when_a_dose_would_count_not_at_its_usual_time(app, sam, fetch):
+    """A clinician's spacing of 12 hours: after a dose at 13:50, the 20:00 dose counts only from 01:50, so its
+    event starts then (a dose at 20:00 would be too soon and kept as an extra), and still gives its cut-off."""
+    person_id = sam(min_gap_minutes=720)
+    london = ZoneInfo("Europe/London")
+    late = dt.datetime(2026, 6, 1, 13, 50, tzinfo=london)
+    with app.app_context():
+        doses.record_application(db.session.get(Person, person_id), late, late)
+    calendar = fetch(person_id, late + dt.timedelta(minutes=5))
+    evening = min(calendar.events, key=lambda event: event.start)
+    assert plain(str(evening["SUMMARY"])) == "Apply your pimecrolimus cream (8:00 PM)"
+    assert evening.start == dt.datetime(2026, 6, 2, 1, 50, tzinfo=london)
+    assert [a.trigger for a in evening.alarms.times] == [evening.start]
+    assert "until 2:00 AM the next day" in plain(str(evening["DESCRIPTION"]))
+    with app.app_context():  # the rule agrees: at 20:00 too soon, at 01:50 counted
+        person = db.session.get(Person, person_id)
+        at_usual_time = dt.datetime(2026, 6, 1, 20, tzinfo=london)
+        assert doses.record_application(person, at_usual_time, at_usual_time)[1].verdict.value == "too_soon"
+        assert doses.record_application(person, evening.start, evening.start)[1].verdict.counts
+
+
 def test_an_undone_application_brings_the_dose_back(app, sam, fetch):
     person_id = sam()
     with app.app_context():
