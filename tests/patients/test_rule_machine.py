@@ -12,8 +12,9 @@ what is stored:
    the slot's window and an hour, not a plain 24 hours);
 4. each slot has one state (windows.slot_states) and its stored outcome is what its records say;
 5. no channel invites what the rule would not count: Today invites exactly when a tap now would count
-   (and then the tap keeps 2 and 3), every dose reminder the last sweep sent now is for that slot, and each
-   event of the calendar feed's next two weeks rings when a dose would count for its very slot.
+   (and then the tap keeps 2 and 3), every dose reminder the last sweep sent now is for that slot, and so
+   is every one the inbox (made again when read) still shows as current; and each event of the calendar
+   feed's next two weeks rings when a dose would count for its very slot.
 """
 
 import datetime as dt
@@ -36,7 +37,7 @@ from app.models.plans import ACTIVE, PAUSED, STOPPED
 from app.patients import doses, ledger
 from app.patients.doses import RecordError, record_application, skip_dose, today_view, undo_application
 from app.patients.plans import PlanInput, RuleChange, change_plan, create_plan, current_plan, set_status
-from app.reminders import calendar, preferences, scheduler
+from app.reminders import calendar, inbox, preferences, scheduler
 from app.reminders.push import PushResult
 from tests.databases import empty_schema
 
@@ -503,6 +504,9 @@ class DoseMachine(RuleBasedStateMachine):
             # A skipped dose still counts when applied after all (windows.recorded_state); Today says skipped.
             skipped = status.moment is windows.Moment.SKIPPED and status.slot.id == counts_for
             assert status.invites or skipped, f"a tap now counts for slot {counts_for}, Today says {status.moment}"
+        for item in inbox.inbox_items(self.person, self.now):  # made again from the rule when read
+            if item.message.slot_id is not None and (item.current or item.snoozes):
+                assert counts_for == item.message.slot_id, f"the inbox invites {item.title!r}: {judgement}"
         ahead = ledger.read(self.person, self.now - doses.CONTEXT, self.now + calendar.LOOK_AHEAD)
         for slot, starts in calendar.doses_to_apply(self.person, self.now):
             rings = ahead.judge(starts)  # each event, as the records stand now
