@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.dosing.windows import Judgement, SlotState, Status, Verdict
 from app.extensions import db
-from app.models import Application, DoseSlot, Person, Plan, RecordEdit, Skip
+from app.models import Application, DoseSlot, Person, Plan, Skip
 from app.patients import ledger
 from app.patients.ledger import CONTEXT, SlotTimes, rejudge
 from app.patients.plans import current_plan, refresh_slots
@@ -85,16 +85,7 @@ def undo_application(person: Person, application_id: int, now: dt.datetime) -> A
         raise RecordError("not_found")
     if now - application.recorded_at > UNDO_WITHIN:
         raise RecordError("undo_too_late")
-    db.session.add(
-        RecordEdit(
-            person_id=person.id,
-            record_type="application",
-            record_id=application.id,
-            action="undo",
-            at=now,
-            before={"verdict": application.verdict},
-        )
-    )
+    ledger.record_edit(application, "undo", now)
     application.voided_at = now
     application.counts_for_slot_id = None
     db.session.flush()

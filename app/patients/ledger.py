@@ -190,6 +190,13 @@ def store_outcomes(*where) -> None:
     db.session.execute(statement, execution_options={"synchronize_session": "fetch"})
 
 
+def record_edit(application: Application, action: str, now: dt.datetime) -> None:
+    """Keep what an application's verdict was before an undo or a rejudge changes it (RecordEdit)."""
+    before = {"verdict": application.verdict}
+    what = {"record_type": "application", "record_id": application.id, "action": action, "at": now}
+    db.session.add(RecordEdit(person_id=application.person_id, before=before, **what))
+
+
 def rejudge(person: Person, around: dt.datetime, now: dt.datetime) -> None:
     """Store again what the rule makes of the applications near `around`, recording each change.
 
@@ -213,17 +220,7 @@ def rejudge(person: Person, around: dt.datetime, now: dt.datetime) -> None:
             continue
         counts_for = judgement.slot.id if judgement.slot and judgement.verdict.counts else None
         if application.verdict != judgement.verdict.value or application.counts_for_slot_id != counts_for:
-            before = {"verdict": application.verdict}
-            db.session.add(
-                RecordEdit(
-                    person_id=person.id,
-                    record_type="application",
-                    record_id=application.id,
-                    action="rejudge",
-                    at=now,
-                    before=before,
-                )
-            )
+            record_edit(application, "rejudge", now)
             application.verdict = judgement.verdict.value
             application.counts_for_slot_id = counts_for
     db.session.flush()
