@@ -18,7 +18,7 @@ FONT = 14
 
 @dataclass(frozen=True)
 class Band:
-    """A horizontal stripe from `low` to `high` with a name: "mild" from 0 to 3."""
+    """A horizontal stripe from `low` to `high` with a name: "mild" from 0.5 to 3.5."""
 
     low: float
     high: float
@@ -73,9 +73,14 @@ def _bands(chart: LineChart) -> list[str]:
         parts.append(
             f'<rect class="chart-band {escape(band.css)}" x="{LEFT}" y="{_num(top)}" '
             f'width="{WIDTH - LEFT - RIGHT}" height="{_num(bottom - top)}"/>'
-            # Labels on the left: the latest points, the ones people look at, are on the right.
-            f'<text class="chart-band-label" x="{LEFT + 6}" y="{_num(top + FONT + 2)}">{escape(band.label)}</text>'
         )
+        # A stripe too thin for a line of text (itch's "none", only the score 0) goes unlabelled rather
+        # than have its label spill over the next one; the table beside the chart names every band.
+        if bottom - top >= FONT + 4:
+            # Labels on the left: the latest points, the ones people look at, are on the right.
+            parts.append(
+                f'<text class="chart-band-label" x="{LEFT + 6}" y="{_num(top + FONT + 2)}">{escape(band.label)}</text>'
+            )
     return parts
 
 

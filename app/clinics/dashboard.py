@@ -37,6 +37,7 @@ from app.models.doses import Application, DoseSlot
 from app.models.plans import Plan
 from app.models.symptoms import ItchEntry, PoemResponse, SideEffectReport
 from app.models.types import UTCDateTime
+from app.patients import triage
 from app.patients.history import EXTRA_VERDICTS, local_midnight
 from app.patients.ledger import CONTEXT
 
@@ -67,6 +68,7 @@ class PatientRow:
     poem_change: int | None  # latest POEM total minus the one before
     worst_itch_7: int | None
     red_flags: int  # side-effect reports with red flags that no clinician has reviewed
+    help_tier: str | None  # the most urgent tier of help among those reports (triage.TIERS), if any
     last_activity: dt.datetime | None
     reasons: tuple[str, ...]  # codes from REASONS, in that order
 
@@ -76,6 +78,7 @@ class _Log:  # one person's figures from the batch queries
     counts: list[int] = field(default_factory=lambda: [0] * len(COUNTS) * len(PERIODS))  # COUNTS per period
     extras: list[int] = field(default_factory=lambda: [0] * len(PERIODS))  # extra or skip-zone reports per period
     worst_itch: int | None = None  # the highest peak itch of the last SHORT_DAYS local days
+    flags: set[str] = field(default_factory=set)  # the red flags of reports no clinician has reviewed
 
 
 def patient_rows(clinic_id: int, now: dt.datetime) -> list[PatientRow]:
@@ -90,6 +93,7 @@ def patient_rows(clinic_id: int, now: dt.datetime) -> list[PatientRow]:
     logs: dict[int, _Log] = defaultdict(_Log)
     _read_adherence(logs, linked, _zones(periods), (start, now))
     _read_few(logs, linked, periods, (start, now))
+    _read_flags(logs, linked)
     return [_row(person, logs[person.id]) for person in people]
 
 
@@ -124,12 +128,7 @@ def _people(linked) -> list:
             ("poem_before", PoemResponse.total, 1),
         )
     ]
-    # Unreviewed reports with red flags; json_array_length is spelled alike on SQLite and PostgreSQL (json).
-    flagged = select(func.count()).where(
-        SideEffectReport.person_id == Person.id,
-        SideEffectReport.reviewed_at.is_(None),
-        func.json_array_length(SideEffectReport.red_flags) > 0,
-    )
+    flagged = select(func.count()).where(SideEffectReport.person_id == Person.id, *_unreviewed_flags())
     columns = [Person.id, Person.name, Person.timezone, Account.locale, Plan.status.label("plan_status"), *last, *poems]
     query = (
         select(*columns, flagged.scalar_subquery().label("red_flags"))
@@ -140,6 +139,21 @@ def _people(linked) -> list:
         .order_by(Person.id)
     )
     return list(db.session.execute(query))
+
+
+def _unreviewed_flags() -> tuple:
+    """Reports with red flags that no clinician has reviewed; json_array_length is spelled alike on SQLite and
+    PostgreSQL (json)."""
+    return SideEffectReport.reviewed_at.is_(None), func.json_array_length(SideEffectReport.red_flags) > 0
+
+
+def _read_flags(logs: dict[int, _Log], linked) -> None:
+    """Each person's unreviewed red flags, so the row can say their most urgent tier (the rule is triage's)."""
+    query = select(SideEffectReport.person_id, SideEffectReport.red_flags).where(
+        SideEffectReport.person_id.in_(linked), *_unreviewed_flags()
+    )
+    for person_id, flags in db.session.execute(query):
+        logs[person_id].flags.update(flags)
 
 
 def _closed(slot, now: dt.datetime) -> tuple:
@@ -310,6 +324,7 @@ def _row(person, log: _Log) -> PatientRow:
         poem_change=change,
         worst_itch_7=worst_itch,
         red_flags=person.red_flags,
+        help_tier=triage.tier_of(log.flags),
         last_activity=max((at for at in activity if at is not None), default=None),
         reasons=tuple(code for code in REASONS if reasons[code]),
     )
@@ -343,9 +358,26 @@ def sort_rows(rows: Iterable[PatientRow], key: str, descending: bool = False) ->
     return sorted(known, key=value, reverse=descending) + [row for row in by_name if value(row) is None]
 
 
+def by_attention(rows: Iterable[PatientRow], descending: bool = True) -> list[PatientRow]:
+    """Those with a sign for emergency help or help today first (emergency before today), then those with most
+    reasons to look, then by name; `descending=False` turns it round."""
+    urgency = {"emergency": 2, "today": 1}
+    by_name = sort_rows(rows, "name")
+    return sorted(by_name, key=lambda row: (urgency.get(row.help_tier, 0), len(row.reasons)), reverse=descending)
+
+
 def needs_attention(rows: Iterable[PatientRow]) -> list[PatientRow]:
     """The rows with at least one reason to look, in the order given."""
     return [row for row in rows if row.reasons]
 
 
-__all__ = ["NO_PLAN", "REASONS", "SORT_KEYS", "PatientRow", "needs_attention", "patient_rows", "sort_rows"]
+__all__ = [
+    "NO_PLAN",
+    "REASONS",
+    "SORT_KEYS",
+    "PatientRow",
+    "by_attention",
+    "needs_attention",
+    "patient_rows",
+    "sort_rows",
+]

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from app.dosing import schedule
 from app.models.plans import ACTIVE, PAUSED, STOPPED
 from app.patients import plans
-from app.patients.symptoms import RED_FLAGS
+from app.patients.triage import SIGNS
 
 LOCALES = ("en", "es", "fr")
 ZONES = ("Europe/London", "Europe/Madrid", "Europe/Paris", "America/New_York", "America/Mexico_City",
@@ -217,4 +217,4 @@ def _side_effects(story: Story, i: int, rng: random.Random, days: int, now: dt.d
     if i % 8 == 3:
         recent = i % 16 == 3
         day = days - rng.randint(1, 4) if recent else rng.randint(days // 3, days // 2)
-        report(day, ["redness"] if rng.random() < 0.5 else [], [rng.choice(RED_FLAGS[:4])], not recent)
+        report(day, ["redness"] if rng.random() < 0.5 else [], [rng.choice(SIGNS["within_24h"][:4])], not recent)

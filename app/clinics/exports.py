@@ -3,6 +3,7 @@
 Instants are given in UTC (ISO 8601) and, where a person reads them, on the person's own clock.
 Text a person typed (a skip reason, a side effect in their own words) may start like a formula; such
 a cell gets a leading apostrophe so that a spreadsheet shows it as text instead of running it.
+Each POEM row names the measure's copyright holder and source, so a copied row keeps its attribution.
 """
 
 import csv
@@ -18,7 +19,7 @@ SLOT_COLUMNS = ("local_date", "local_time", "scheduled_utc", "state", "applied_a
                 "skip_reason")  # fmt: skip
 APPLICATION_COLUMNS = ("applied_at_utc", "applied_at_local", "verdict", "extra", "source", "recorded_at_utc")
 SYMPTOM_COLUMNS = ("type", "local_date", "peak_itch", "woke_up", "effects", "other", "red_flags", "recorded_at_utc")
-POEM_COLUMNS = ("local_date", *poem.ITEMS, "total", "band")
+POEM_COLUMNS = ("local_date", *poem.ITEMS, "total", "band", "attribution")
 
 
 def csv_tables(person: Person, record: PatientRecord, now: dt.datetime) -> dict[str, str]:
@@ -92,7 +93,7 @@ def _symptom_rows(record: PatientRecord) -> list[tuple]:
 
 
 def _poem_rows(record: PatientRecord) -> list[tuple]:
-    return [(r.local_date.isoformat(), *r.answers, r.total, r.band) for r in record.poems]
+    return [(r.local_date.isoformat(), *r.answers, r.total, r.band, poem.ATTRIBUTION) for r in record.poems]
 
 
 __all__ = ["csv_tables", "safe_cell"]

@@ -9,6 +9,9 @@
   "unscheduled" (no dose was planned then). Slot doses carry category "scheduled".
 - Observation for each day's peak itch (our own code: we know of no LOINC code for this item) and
   for each POEM total (LOINC 89870-0); QuestionnaireResponse for each POEM's seven answers.
+- One Questionnaire for POEM when the record holds any: its `copyright` names the copyright holder
+  and the paper that validated it; each QuestionnaireResponse points to it by its canonical URL, and
+  each POEM total carries the same attribution as a note.
 
 Ids are uuid5 of the record's kind and database id, so the same record exports the same way twice.
 """
@@ -43,6 +46,7 @@ CATEGORIES = {
     "unscheduled": "Application when no dose was planned",
 }
 ITCH_TEXT = "Peak itch NRS (0-10), last 24 hours"
+POEM_QUESTIONNAIRE = "https://thinlayer.example/fhir/Questionnaire/poem"
 
 
 def fhir_bundle(person: Person, record: PatientRecord, now: dt.datetime) -> dict:
@@ -53,6 +57,8 @@ def fhir_bundle(person: Person, record: PatientRecord, now: dt.datetime) -> dict
     resources += [_slot_administration(s, record, subject) for s in record.slots if s.state in FINAL]
     resources += [_other_administration(a, subject) for a in record.applications if not a.counts]
     resources += [_itch_observation(entry, subject) for entry in record.itch]
+    if record.poems:
+        resources.append(_poem_questionnaire())
     for response in record.poems:
         resources += [_poem_answers(response, subject), _poem_observation(response, subject)]
     return {
@@ -157,6 +163,21 @@ def _poem_observation(response: PoemResponse, subject: dict) -> dict:
         "valueInteger": response.total,
         "interpretation": [{"text": response.band.replace("_", " ")}],
         "derivedFrom": [{"reference": f"urn:uuid:{_id('QuestionnaireResponse/poem', response.id)}"}],
+        "note": [{"text": poem.ATTRIBUTION}],
+    }
+
+
+def _poem_questionnaire() -> dict:
+    """POEM itself, for its copyright and source; the answers point to it by its canonical URL."""
+    return {
+        "resourceType": "Questionnaire",
+        "id": str(uuid.uuid5(NAMESPACE, "Questionnaire/poem")),
+        "url": POEM_QUESTIONNAIRE,
+        "name": "POEM",
+        "title": "Patient-Oriented Eczema Measure (POEM)",
+        "status": "active",
+        "subjectType": ["Patient"],
+        "copyright": poem.ATTRIBUTION,
     }
 
 
@@ -165,6 +186,7 @@ def _poem_answers(response: PoemResponse, subject: dict) -> dict:
     return {
         "resourceType": "QuestionnaireResponse",
         "id": _id("QuestionnaireResponse/poem", response.id),
+        "questionnaire": POEM_QUESTIONNAIRE,
         "status": "completed",
         "subject": subject,
         "authored": _instant(response.recorded_at),

@@ -5,8 +5,8 @@ PEAK_MIN, PEAK_MAX = 0, 10
 # A fall of this many points or more is a change a person notices, not day-to-day noise.
 MEANINGFUL_DROP = 4
 
-# The highest score in each band, lowest band first.
-BANDS = ((3, "mild"), (6, "moderate"), (10, "severe"))
+# The highest score in each band, lowest band first. 0 is a band of its own: no itch is not mild itch.
+BANDS = ((0, "none"), (3, "mild"), (6, "moderate"), (8, "severe"), (10, "very_severe"))
 
 
 def check_peak(peak: int) -> int:
@@ -17,7 +17,7 @@ def check_peak(peak: int) -> int:
 
 
 def band(peak: int) -> str:
-    """The band of a score: mild (0–3), moderate (4–6) or severe (7–10)."""
+    """The band of a score: none (0), mild (1–3), moderate (4–6), severe (7–8) or very_severe (9–10)."""
     check_peak(peak)
     return next(name for highest, name in BANDS if peak <= highest)
 

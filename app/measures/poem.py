@@ -5,6 +5,14 @@ from dataclasses import dataclass
 
 LOINC_TOTAL = "89870-0"
 
+# Shown wherever the questions or their scores are: the POEM page, its result page and every export.
+# Kept in English, as published: it names the copyright holder and the paper that validated POEM.
+ATTRIBUTION = (
+    "POEM © University of Nottingham. Charman CR, Venn AJ, Williams HC. The Patient-Oriented Eczema Measure: "
+    "development and initial validation of a new tool for measuring atopic eczema severity from the patients' "
+    "perspective. Arch Dermatol. 2004;140(12):1513–1519."
+)
+
 # The seven questions, in the questionnaire's order: itchy skin, sleep disturbed, bleeding,
 # weeping or oozing, cracked, flaking, dry or rough.
 ITEMS = ("itchy", "sleep", "bleeding", "weeping", "cracked", "flaking", "dry")

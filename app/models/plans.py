@@ -29,6 +29,9 @@ class Plan(db.Model):
     cutoff_minutes: Mapped[int] = mapped_column(Integer)
     # No two counted doses closer than this (default: half the shortest interval between doses).
     min_gap_minutes: Mapped[int] = mapped_column(Integer)
+    # The tube in use, for the supply estimate (app.measures.ftu): its size in grams and the day it was opened.
+    tube_grams: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    tube_opened: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     events: Mapped[list["PlanEvent"]] = relationship(cascade="all, delete-orphan", order_by="PlanEvent.id")

@@ -71,6 +71,8 @@ PLANS = Table(
         "early_minutes",
         "cutoff_minutes",
         "min_gap_minutes",
+        "tube_grams",
+        "tube_opened",
         "created_at",
         "updated_at",
     ),

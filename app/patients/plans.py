@@ -44,6 +44,8 @@ class PlanInput:
     early_minutes: int | None = None
     cutoff_minutes: int | None = None
     min_gap_minutes: int | None = None
+    tube_grams: int | None = None  # 30, 60 or 100 (app.measures.ftu.TUBE_SIZES)
+    tube_opened: dt.date | None = None  # left out: kept if the tube's size is unchanged, else today
 
 
 def current_plan(person: Person) -> Plan | None:
@@ -65,7 +67,9 @@ def create_plan(person: Person, data: PlanInput, now: dt.datetime) -> Plan:
     if data.min_gap_minutes is not None:
         check_min_gap(data.times, data.min_gap_minutes)
     gap = default_min_gap_minutes(data.times) if data.min_gap_minutes is None else data.min_gap_minutes
-    if old := current_plan(person):
+    old = current_plan(person)
+    tube_opened = _tube_opened(person, old, data, now)
+    if old:
         _set_status(old, STOPPED, now, "replaced by a new plan")
     plan = Plan(
         person_id=person.id,
@@ -80,6 +84,8 @@ def create_plan(person: Person, data: PlanInput, now: dt.datetime) -> Plan:
         early_minutes=early,
         cutoff_minutes=cutoff,
         min_gap_minutes=gap,
+        tube_grams=data.tube_grams,
+        tube_opened=tube_opened,
         created_at=now,
         updated_at=now,
     )
@@ -89,6 +95,18 @@ def create_plan(person: Person, data: PlanInput, now: dt.datetime) -> Plan:
     refresh_slots(person, now)
     db.session.commit()
     return plan
+
+
+def _tube_opened(person: Person, old: Plan | None, data: PlanInput, now: dt.datetime) -> dt.date | None:
+    """The day the plan's tube was opened: as given; else the old plan's, when the tube's size is the same
+    (the same tube, the plan saved again); else the person's today, the day the size was set."""
+    if not data.tube_grams:
+        return None
+    if data.tube_opened is not None:
+        return data.tube_opened
+    if old is not None and old.tube_grams == data.tube_grams and old.tube_opened is not None:
+        return old.tube_opened
+    return now.astimezone(ZoneInfo(person.timezone)).date()
 
 
 @dataclass(frozen=True)

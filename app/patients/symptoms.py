@@ -13,12 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.measures import itch, poem
 from app.models import ItchEntry, Person, PoemResponse, RecordEdit, SideEffectReport
+from app.patients import triage
 
 # The common side effects a person can tick, in the order the page lists them.
 EFFECTS = ("burning", "redness", "itching", "headache", "cold", "alcohol_flushing")
-# Signs that need a clinician: the first four soon, the last two at once.
-RED_FLAGS = ("infection", "swollen_glands", "skin_changes", "allergic_reaction", "breathing", "face_swelling")
-EMERGENCY_FLAGS = frozenset({"breathing", "face_swelling"})
+# Signs that need help, in their tiers (most urgent first): app.patients.triage.
+RED_FLAGS = triage.RED_FLAGS
 OTHER_MAX = 200
 # How many unreviewed reports the symptoms page looks through for red flags.
 RECENT_REPORTS = 50
@@ -102,11 +102,8 @@ def report_side_effects(
 
 
 def red_flag_guidance(red_flags) -> str | None:
-    """Which help to point to: "emergency" (trouble breathing, swollen face), "prescriber" (any other flag) or None."""
-    flags = set(red_flags)
-    if flags & EMERGENCY_FLAGS:
-        return "emergency"
-    return "prescriber" if flags else None
+    """The tier of help the report points to: "emergency", "today", "within_24h" (triage.TIERS), or None."""
+    return triage.tier_of(red_flags)
 
 
 def answer_poem(person: Person, answers: dict[str, int], now: dt.datetime) -> PoemResponse:

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event, Timezone, vDuration
 
 from app.dosing.windows import SlotState
+from app.formatting import format_locale
 from app.models import Person, Plan
 from app.models.plans import ACTIVE
 from app.patients import ledger
@@ -133,5 +134,5 @@ def missed_rule(cutoff: dt.time, next_day: bool, locale: str) -> str:
 
 
 def clock(at: dt.time, locale: str) -> str:
-    """A local wall-clock time as the app's pages write it: "8:00 AM" in English, "08:00" in French."""
-    return format_time(at, "short", locale=locale)
+    """A local wall-clock time as the app's pages write it: "20:00" (English is written the UK way)."""
+    return format_time(at, "short", locale=format_locale(locale))

@@ -13,6 +13,7 @@ from babel.dates import format_time
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from app.formatting import format_locale
 from app.models import DoseSlot, Person
 from app.models.reminders import DUE, MISSED, POEM, REVIEW, SNOOZE
 from app.reminders.message import ReminderMessage
@@ -22,7 +23,8 @@ Links = Callable[[str, int], str]
 
 
 def clock(instant: dt.datetime, person: Person, locale: str) -> str:
-    return format_time(instant.astimezone(ZoneInfo(person.timezone)), "short", locale=locale)
+    """The instant on the person's own clock, written as `locale` writes times ("20:00" in English)."""
+    return format_time(instant.astimezone(ZoneInfo(person.timezone)), "short", locale=format_locale(locale))
 
 
 def dose_words(kind: str, person: Person, slot: DoseSlot, missed_before: DoseSlot | None) -> tuple[str, list[str]]:
@@ -51,7 +53,7 @@ def dose_words(kind: str, person: Person, slot: DoseSlot, missed_before: DoseSlo
                     missed=missed,
                 )
             )
-        return _named(title, person), lines
+        return named(title, person), lines
 
 
 def out_of_date_words(person: Person, slot: DoseSlot | None) -> tuple[str, list[str]]:
@@ -59,7 +61,7 @@ def out_of_date_words(person: Person, slot: DoseSlot | None) -> tuple[str, list[
     locale = person.account.locale
     with force_locale(locale):
         title = _("Your %(dose)s dose", dose=clock(slot.scheduled_at, person, locale)) if slot else _("A dose reminder")
-        return _named(title, person), [_("This reminder is out of date: see Today for your next dose.")]
+        return named(title, person), [_("This reminder is out of date: see Today for your next dose.")]
 
 
 def dose_message(
@@ -96,9 +98,9 @@ def prompt_message(kind: str, person: Person, links: Links) -> ReminderMessage:
             title = _("Your weekly eczema check")
             lines = [_("Answer 7 short questions about your skin this week. It takes about a minute.")]
             url = links("symptoms.poem", person.id)
-        return ReminderMessage(kind=kind, title=_named(title, person), lines=lines, url=url, topic=kind, locale=locale)
+        return ReminderMessage(kind=kind, title=named(title, person), lines=lines, url=url, topic=kind, locale=locale)
 
 
-def _named(title: str, person: Person) -> str:
+def named(title: str, person: Person) -> str:
     """In an account with more than one person, say whose dose it is."""
     return f"{person.name}: {title}" if len(person.account.people) > 1 else title

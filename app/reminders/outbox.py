@@ -26,11 +26,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
+from app.measures.ftu import estimate_tube
 from app.models import DoseSlot, Person, Plan, PushSubscription, Reminder, ReminderSettings
 from app.models.bulk import dialect_name, insert_new_values, stored
 from app.models.plans import ACTIVE
 from app.models.reminders import DUE, EMAIL, INBOX, MISSED, PENDING, POEM, PUSH, REVIEW, SNOOZE
 from app.models.types import UTCDateTime
+from app.patients import supply
 
 REVIEW_AT = dt.time(9, 0)  # local time of the review and POEM prompts
 POEM_AT = dt.time(18, 0)
@@ -107,20 +109,32 @@ def plan_prompts(now: dt.datetime, *, person_ids: list[int] | None = None) -> in
     chosen, pushable = ReminderSettings, exists().where(PushSubscription.person_id == Person.id)
     people = db.session.execute(
         select(Person.id, Person.timezone, Plan.id, Plan.review_date, chosen.push, chosen.email, chosen.review,
-               chosen.poem_weekday, pushable)
+               chosen.poem_weekday, pushable, Plan.body_areas, Plan.times, Plan.tube_grams, Plan.tube_opened)
         .join(Plan, Plan.person_id == Person.id)
         .outerjoin(chosen, chosen.person_id == Person.id)
         .where(Plan.status == ACTIVE, Person.id.in_(person_ids) if person_ids is not None else true())
     )  # fmt: skip
     postgres, rows, defaults = dialect_name() == "postgresql", [], default_settings(0)
-    for person_id, timezone, plan_id, review_date, push, email, review, poem_weekday, has_push in people:
+    for person_id, timezone, plan_id, review_date, push, email, review, poem_weekday, has_push, *tube in people:
         if push is None:  # no settings row
             push, email, review, poem_weekday = defaults.push, defaults.email, defaults.review, defaults.poem_weekday
         ways = channels(push, email, has_push)
         for kind, occasion, send_at in prompts(ZoneInfo(timezone), plan_id, review_date, review, poem_weekday, now):
             values = [stored(v, postgres) for v in (send_at, send_at + PROMPT_LASTS)]
             rows += [(person_id, occasion, kind, way, values[0], values[0], values[1], PENDING, 0, "") for way in ways]
+        areas, times, grams, opened = tube
+        rows += _supply_note(person_id, timezone, estimate_tube(areas or [], len(times), grams, opened), now, postgres)
     return insert_new_values(Reminder.__table__, PROMPT_COLUMNS, rows)
+
+
+def _supply_note(person_id: int, timezone: str, tube, now: dt.datetime, postgres: bool) -> list[tuple]:
+    """The inbox row of the note that the plan's tube may soon run out, if it has a tube: one per tube,
+    by its occasion, however often this plans."""
+    times = supply.note_times(tube, timezone, now)
+    if times is None:
+        return []
+    send_at, expires_at = (stored(v, postgres) for v in times)
+    return [(person_id, supply.occasion(tube), supply.SUPPLY, INBOX, send_at, send_at, expires_at, PENDING, 0, "")]
 
 
 def prompts(tz: ZoneInfo, plan_id: int, review_date: dt.date, review: bool, poem_weekday: int | None,

@@ -31,7 +31,8 @@ from app.models import (
     ReminderSettings,
 )
 from app.models.reminders import EMAIL, EXPIRED, FAILED, INBOX, PENDING, PUSH, SENT
-from app.patients import ledger
+from app.patients import ledger, supply
+from app.patients.plans import current_plan
 from app.reminders import messages
 from app.reminders.message import ReminderMessage
 
@@ -138,7 +139,7 @@ def handle(rows: list[Reminder], now: dt.datetime, channels: Channels, pool: Exe
         else:
             key = (row.person_id, row.slot_id, row.kind)  # the same words on every channel: made once
             if key not in messages_made:
-                messages_made[key] = _message(row, person, status, channels)
+                messages_made[key] = _message(row, person, status, channels, now)
             message = messages_made[key]
             handled.add((row.slot_id, row.channel))
             row.attempts += 1
@@ -186,7 +187,7 @@ def _rule_holds(row: Reminder, status: Status | None, batch: Batch, handled: set
     instant its window opens for this dose, when the last dose was too recent and that comes before
     the reminder expires."""
     if not row.slot_id:
-        return None
+        return EXPIRED if row.kind == supply.SUPPLY and not _supply_due(row, batch, now) else None
     slot = status.slot if status is not None and status.slot is not None else None
     if slot is None or slot.id != row.slot_id:
         return EXPIRED
@@ -197,6 +198,12 @@ def _rule_holds(row: Reminder, status: Status | None, batch: Batch, handled: set
     return None
 
 
+def _supply_due(row: Reminder, batch: Batch, now: dt.datetime) -> bool:
+    """A tube note goes out only while the person's active plan still has that tube and it may soon run out."""
+    person = batch.people[row.person_id]
+    return supply.still_due(current_plan(person), person.timezone, row.occasion, now)
+
+
 def _quiet_holds(row: Reminder, person: Person, batch: Batch, now: dt.datetime):
     """Inside the person's quiet hours: the instant they end while the reminder is current, else EXPIRED."""
     quiet_end = _quiet_until(person, batch.settings.get(person.id), now)
@@ -205,7 +212,11 @@ def _quiet_holds(row: Reminder, person: Person, batch: Batch, now: dt.datetime):
     return quiet_end if quiet_end < row.expires_at else EXPIRED
 
 
-def _message(row, person, status: Status | None, channels) -> ReminderMessage:
+def _message(row, person, status: Status | None, channels, now: dt.datetime) -> ReminderMessage:
+    if row.kind == supply.SUPPLY:
+        title, lines = supply.note_words(person, current_plan(person), now)
+        return ReminderMessage(kind=row.kind, title=messages.named(title, person), lines=lines, topic=row.kind,
+                               url=channels.links("patient.plan", person.id), locale=person.account.locale)  # fmt: skip
     if not row.slot_id:
         return messages.prompt_message(row.kind, person, channels.links)
     slot = status.slot

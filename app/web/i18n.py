@@ -1,4 +1,4 @@
-"""Locale in URLs, the language switcher and hreflang alternates."""
+"""Locale in URLs, the language switcher, hreflang alternates, and the locale dates and times are written in."""
 
 from functools import lru_cache
 
@@ -8,6 +8,8 @@ from flask import Flask, abort, current_app, g, request
 from flask_babel import get_locale, get_translations
 from jinja2 import pass_context
 from markupsafe import Markup
+
+from app.formatting import format_locale
 
 
 def register(app: Flask) -> None:
@@ -79,9 +81,14 @@ def alternates(external: bool = False) -> list[dict]:
     ]
 
 
+def formatting_locale() -> str:
+    """The locale this request writes dates and times in: the reader's language, English the UK way."""
+    return format_locale(str(get_locale()))
+
+
 def long_date(date) -> str:
     """A date written out in the reader's locale: "20 November 2026", "20 de noviembre de 2026"."""
-    return _long_date(date, str(get_locale()))
+    return _long_date(date, formatting_locale())
 
 
 @lru_cache(maxsize=512)

@@ -13,8 +13,8 @@ LONDON, TOKYO = ZoneInfo("Europe/London"), ZoneInfo("Asia/Tokyo")
 
 
 def short(instant: dt.datetime) -> str:
-    """An instant as the English pages show a time: "8:05 PM"."""
-    return instant.strftime("%-I:%M %p")
+    """An instant as the English pages show a time: "20:05"."""
+    return instant.strftime("%H:%M")
 
 
 @pytest.mark.parametrize("phone", [{"timezone_id": "Europe/London"}], indirect=True)

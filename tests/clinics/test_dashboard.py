@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event
 
-from app.clinics.dashboard import PatientRow, needs_attention, patient_rows, sort_rows
+from app.clinics.dashboard import PatientRow, by_attention, needs_attention, patient_rows, sort_rows
 from app.dosing.adherence import AdherenceSummary
 from app.extensions import db
 from app.measures.poem import ITEMS
@@ -312,7 +312,7 @@ def summary(taken: int, due: int, on_time: int = 0) -> AdherenceSummary:
 
 def a_row(person_id: int, name: str, **values) -> PatientRow:
     base = PatientRow(person_id, name, "Europe/London", "en", "active", summary(0, 0), summary(0, 0), 0, 0,
-                      None, None, None, None, 0, None, ())  # fmt: skip
+                      None, None, None, None, 0, None, None, ())  # fmt: skip
     return dataclasses.replace(base, **values)
 
 
@@ -364,4 +364,26 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_patients(make_pa
         a_busy_patient(make_patient, n)
     many, rows = count_statements(clinic)
     assert len(rows) == 30 and all(row.red_flags == 1 for row in rows)
-    assert few == many <= 4
+    assert few == many <= 5
+
+
+def test_a_patient_with_a_sign_for_help_today_or_an_emergency_reaches_the_top(make_patient, clinic):
+    calm, later, today, emergency, reviewed = (make_patient(n) for n in ("Ann", "Ben", "Cat", "Dan", "Eve"))
+    for person in (calm, later, today, emergency):
+        lapsed(person)  # a reason to look for everyone: applied under 80 %
+    worse_poem(calm)  # and one more for Ann, who has no warning sign at all
+    report_side_effects(later, [], "", ["infection", "swollen_glands"], NOW - DAY)
+    report_side_effects(today, [], "", ["infection"], NOW - 2 * DAY)
+    report_side_effects(today, [], "", ["spreading_sores"], NOW - DAY)
+    report_side_effects(emergency, [], "", ["faint"], NOW - 3 * DAY)
+    old = report_side_effects(reviewed, [], "", ["breathing"], NOW - 3 * DAY)
+    old.reviewed_at = NOW - DAY  # a clinician has seen it: no longer a reason to put Eve first
+    db.session.commit()
+    rows = rows_by_id(clinic)
+    assert [rows[p.id].help_tier for p in (calm, later, today, emergency, reviewed)] == [
+        None, "within_24h", "today", "emergency", None
+    ]  # fmt: skip
+    ordered = [row.name for row in by_attention(rows.values())]
+    # Then most reasons to look (Ann and Ben have two each, Eve one), ties in name order either way.
+    assert ordered == ["Dan", "Cat", "Ann", "Ben", "Eve"]
+    assert [row.name for row in by_attention(rows.values(), descending=False)] == ["Eve", "Ann", "Ben", "Cat", "Dan"]

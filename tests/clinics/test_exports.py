@@ -14,7 +14,7 @@ import pytest
 from app.clinics.exports import csv_tables, safe_cell
 from app.clinics.records import read_record
 from app.extensions import db
-from app.measures.poem import ITEMS
+from app.measures.poem import ATTRIBUTION, ITEMS
 from app.models import Person
 from app.patients.doses import skip_dose
 from app.patients.ledger import slots_between
@@ -56,7 +56,7 @@ def test_each_table_starts_with_its_header_row(sam):
                   "skip_reason"],
         "applications": ["applied_at_utc", "applied_at_local", "verdict", "extra", "source", "recorded_at_utc"],
         "symptoms": ["type", "local_date", "peak_itch", "woke_up", "effects", "other", "red_flags", "recorded_at_utc"],
-        "poem": ["local_date", *ITEMS, "total", "band"],
+        "poem": ["local_date", *ITEMS, "total", "band", "attribution"],
     }  # fmt: skip
 
 
@@ -107,7 +107,13 @@ def test_symptoms_hold_one_row_per_entry_in_the_period_by_date_itch_first(sam):
 def test_poem_rows_hold_the_seven_answers_the_total_and_the_band(sam):
     assert tables(sam)["poem"] == [{"local_date": "2026-05-25", "itchy": "4", "sleep": "3", "bleeding": "0",
                                     "weeping": "1", "cracked": "2", "flaking": "2", "dry": "4", "total": "16",
-                                    "band": "moderate"}]  # fmt: skip
+                                    "band": "moderate", "attribution": ATTRIBUTION}]  # fmt: skip
+
+
+def test_every_poem_row_names_the_copyright_holder_and_the_validation_paper(sam):
+    [row] = tables(sam)["poem"]
+    assert row["attribution"].startswith("POEM © University of Nottingham. Charman CR, Venn AJ, Williams HC.")
+    assert row["attribution"].endswith("Arch Dermatol. 2004;140(12):1513–1519.")
 
 
 def test_text_that_a_spreadsheet_would_run_is_kept_as_text(sam):

@@ -19,7 +19,7 @@ from sqlalchemy import event
 from app.clinics.fhir import fhir_bundle
 from app.clinics.records import read_record
 from app.extensions import db
-from app.measures.poem import ITEMS
+from app.measures.poem import ATTRIBUTION, ITEMS
 from app.models import Person
 from app.patients.symptoms import answer_poem, log_itch
 from tests.patients.log import NOW, build_log, london
@@ -64,7 +64,7 @@ def test_the_whole_bundle_is_valid_fhir_r4_after_a_trip_through_json(sam):
     bundle = bundle_for(sam)
     parsed = Bundle.parse_raw(json.dumps(bundle))
     assert parsed.type == "collection"
-    assert len(parsed.entry) == len(bundle["entry"]) == 1 + 18 + 2 + 2 * 2
+    assert len(parsed.entry) == len(bundle["entry"]) == 1 + 18 + 2 + 1 + 2 * 2
 
 
 def test_a_medication_administration_without_status_is_rejected(sam):
@@ -152,6 +152,22 @@ def test_poem_totals_carry_loinc_89870_0_and_point_to_their_answers(sam):
     )
 
 
+def test_poem_answers_point_to_the_poem_questionnaire_which_carries_its_copyright(sam):
+    bundle = bundle_for(sam)
+    (questionnaire,) = resources(bundle, "Questionnaire")
+    assert questionnaire["copyright"] == ATTRIBUTION
+    assert questionnaire["copyright"].startswith("POEM © University of Nottingham. Charman CR, Venn AJ, Williams HC.")
+    answers = resources(bundle, "QuestionnaireResponse")
+    assert len(answers) == 2 and {r["questionnaire"] for r in answers} == {questionnaire["url"]}
+    totals = [o for o in resources(bundle, "Observation") if code_of(o["code"]) == ("http://loinc.org", "89870-0")]
+    assert [o["note"] for o in totals] == [[{"text": ATTRIBUTION}]] * 2
+
+
+def test_a_record_without_poem_has_no_questionnaire(sam):
+    bundle = bundle_for(sam, first=dt.date(2026, 5, 26), last=dt.date(2026, 5, 31))
+    assert not resources(bundle, "QuestionnaireResponse") and not resources(bundle, "Questionnaire")
+
+
 def test_every_entry_has_a_uuid_full_url_and_points_to_the_patient(sam):
     bundle = bundle_for(sam)
     (patient,) = resources(bundle, "Patient")
@@ -162,8 +178,9 @@ def test_every_entry_has_a_uuid_full_url_and_points_to_the_patient(sam):
         url == f"urn:uuid:{uuid.UUID(entry['resource']['id'])}"
         for url, entry in zip(urls, bundle["entry"], strict=True)
     )
-    subjects = {entry["resource"]["subject"]["reference"] for entry in bundle["entry"][1:]}
-    assert subjects == {f"urn:uuid:{patient['id']}"}
+    about_the_patient = [e["resource"] for e in bundle["entry"][1:] if e["resource"]["resourceType"] != "Questionnaire"]
+    assert len(about_the_patient) == len(bundle["entry"]) - 2
+    assert {resource["subject"]["reference"] for resource in about_the_patient} == {f"urn:uuid:{patient['id']}"}
 
 
 def test_the_same_record_exports_the_same_ids_every_time(sam):

@@ -1,4 +1,4 @@
-"""Peak itch NRS: 0–10, three bands, and a drop of 4 points that matters."""
+"""Peak itch NRS: 0–10, five bands (none, mild, moderate, severe, very severe), and a drop of 4 points that matters."""
 
 import pytest
 
@@ -7,10 +7,33 @@ from app.measures import itch
 
 @pytest.mark.parametrize(
     ("peak", "expected"),
-    [(0, "mild"), (3, "mild"), (4, "moderate"), (6, "moderate"), (7, "severe"), (10, "severe")],
+    [
+        (0, "none"),
+        (1, "mild"),
+        (3, "mild"),
+        (4, "moderate"),
+        (6, "moderate"),
+        (7, "severe"),
+        (8, "severe"),
+        (9, "very_severe"),
+        (10, "very_severe"),
+    ],
 )
 def test_every_band_edge(peak, expected):
     assert itch.band(peak) == expected
+
+
+def test_no_itch_is_not_mild_itch():
+    assert itch.band(0) == "none"
+    assert itch.band(1) == "mild"
+
+
+def test_every_score_from_0_to_10_has_exactly_one_band_in_order():
+    names = [name for _, name in itch.BANDS]
+    bands = [itch.band(peak) for peak in range(itch.PEAK_MIN, itch.PEAK_MAX + 1)]
+    assert names == ["none", "mild", "moderate", "severe", "very_severe"]
+    assert [names.index(b) for b in bands] == sorted(names.index(b) for b in bands)
+    assert set(bands) == set(names)
 
 
 @pytest.mark.parametrize("peak", [-1, 11, 3.5, True, None, "5"])

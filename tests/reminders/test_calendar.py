@@ -24,7 +24,7 @@ TODAY_URL = "https://thinlayer.example/en/people/1/today"
 
 
 def plain(text: str) -> str:
-    """Babel's narrow no-break space ("8:00 AM") made a plain space."""
+    """Babel's narrow and ordinary no-break spaces made plain spaces (English times, "08:00", have none)."""
     return text.replace("\u202f", " ").replace("\xa0", " ")
 
 
@@ -101,7 +101,7 @@ def description(event) -> str:
 def cut_off(closes: dt.datetime, tz: ZoneInfo, slot_date: dt.date) -> str:
     """The cut-off words a slot closing at `closes` should have, written here independently of the app."""
     local = closes.astimezone(tz)
-    when = local.strftime("%I:%M %p").lstrip("0")
+    when = local.strftime("%H:%M")
     return f"until {when} the next day." if local.date() > slot_date else f"until {when}."
 
 
@@ -129,8 +129,8 @@ def test_each_open_or_coming_stored_slot_is_one_event_at_its_local_time(sam, fet
     assert len({str(event["UID"]) for event in calendar.events}) == len(slots)
     summaries = {event.start.strftime("%H:%M"): plain(str(event["SUMMARY"])) for event in calendar.events}
     assert summaries == {
-        "08:00": "Apply your pimecrolimus cream (8:00 AM)",
-        "20:00": "Apply your pimecrolimus cream (8:00 PM)",
+        "08:00": "Apply your pimecrolimus cream (08:00)",
+        "20:00": "Apply your pimecrolimus cream (20:00)",
     }
 
 
@@ -169,20 +169,20 @@ def test_a_plan_starting_later_starts_the_events_on_its_start_date(feed):
 CLOCK_CHANGES = [
     # Spring forward at 02:00: the 20:00 dose closes six hours before 08:00 EDT, at 01:00 EST.
     ("America/New_York", dt.datetime(2026, 3, 5, 12, tzinfo=UTC), ("08:00", "20:00"), 360, dt.date(2026, 3, 7),
-     "1:00 AM the next day"),
+     "01:00 the next day"),
     # Spring forward at 01:00: five hours before 06:00 BST is midnight, not the usual 01:00.
     ("Europe/London", dt.datetime(2026, 3, 26, 12, tzinfo=UTC), ("06:00", "20:00"), 300, dt.date(2026, 3, 28),
-     "12:00 AM the next day"),
+     "00:00 the next day"),
     # A 30-minute shift at 02:00: six hours before 08:00 is 01:30 that night, not 02:00.
     ("Australia/Lord_Howe", dt.datetime(2026, 10, 1, tzinfo=UTC), ("08:00", "20:00"), 360, dt.date(2026, 10, 3),
-     "1:30 AM the next day"),
+     "01:30 the next day"),
     # Fall back at 02:00: eight hours before 08:00 EST is 01:00 EDT, not the usual midnight.
     ("America/New_York", dt.datetime(2026, 10, 28, 12, tzinfo=UTC), ("08:00", "20:00"), 480, dt.date(2026, 10, 31),
-     "1:00 AM the next day"),
+     "01:00 the next day"),
     ("Europe/London", dt.datetime(2026, 10, 21, 12, tzinfo=UTC), ("08:00", "20:00"), 480, dt.date(2026, 10, 24),
-     "1:00 AM the next day"),
+     "01:00 the next day"),
     ("Australia/Lord_Howe", dt.datetime(2026, 4, 2, tzinfo=UTC), ("08:00", "20:00"), 480, dt.date(2026, 4, 4),
-     "12:30 AM the next day"),
+     "00:30 the next day"),
 ]  # fmt: skip
 
 
@@ -255,10 +255,10 @@ def test_after_a_late_dose_the_next_event_rings_when_a_dose_would_count_not_at_i
         doses.record_application(db.session.get(Person, person_id), late, late)
     calendar = fetch(person_id, late + dt.timedelta(minutes=5))
     evening = min(calendar.events, key=lambda event: event.start)
-    assert plain(str(evening["SUMMARY"])) == "Apply your pimecrolimus cream (8:00 PM)"
+    assert plain(str(evening["SUMMARY"])) == "Apply your pimecrolimus cream (20:00)"
     assert evening.start == dt.datetime(2026, 6, 2, 1, 50, tzinfo=london)
     assert [a.trigger for a in evening.alarms.times] == [evening.start]
-    assert "until 2:00 AM the next day" in plain(str(evening["DESCRIPTION"]))
+    assert "until 02:00 the next day" in plain(str(evening["DESCRIPTION"]))
     with app.app_context():  # the rule agrees: at 20:00 too soon, at 01:50 counted
         person = db.session.get(Person, person_id)
         at_usual_time = dt.datetime(2026, 6, 1, 20, tzinfo=london)
@@ -285,11 +285,11 @@ def test_a_dose_whose_window_has_closed_is_not_in_the_feed(sam, fetch):
 def test_the_description_gives_each_doses_own_cut_off_clock_time(feed):
     by_time = first_events(feed())
     assert description(by_time["08:00"]).startswith(
-        "If you miss this dose, you can still apply it until 2:00 PM. After that, skip it:"
+        "If you miss this dose, you can still apply it until 14:00. After that, skip it:"
     )
     # The evening window closes after midnight.
     assert description(by_time["20:00"]).startswith(
-        "If you miss this dose, you can still apply it until 2:00 AM the next day."
+        "If you miss this dose, you can still apply it until 02:00 the next day."
     )
     for event in by_time.values():
         assert "apply the next dose at its usual time and never apply extra to make up." in description(event)
@@ -308,13 +308,13 @@ def test_a_once_a_day_plan_gives_one_event_a_day_whose_window_closes_the_same_ev
     calendar = feed(times=("08:00",))
     assert {e.start.strftime("%H:%M") for e in calendar.events} == {"08:00"}
     assert len(calendar.events) == 15  # today's, still open, and the next fourteen days'
-    assert "until 8:00 PM. After that" in description(calendar.events[0])  # default: 12 hours before the next
+    assert "until 20:00. After that" in description(calendar.events[0])  # default: 12 hours before the next
 
 
 def test_the_cut_off_follows_the_plans_own_rule(feed):
     by_time = first_events(feed(times=("09:00", "21:00"), early_minutes=60, cutoff_minutes=180))
-    assert "until 6:00 PM." in description(by_time["09:00"])
-    assert "until 6:00 AM the next day." in description(by_time["21:00"])
+    assert "until 18:00." in description(by_time["09:00"])
+    assert "until 06:00 the next day." in description(by_time["21:00"])
 
 
 @pytest.mark.parametrize("status", [PAUSED, STOPPED])

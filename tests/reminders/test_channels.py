@@ -47,7 +47,7 @@ def test_a_push_carries_the_reminder_with_ttl_to_the_windows_close_and_a_topic_p
     assert delivery.vapid_ok and delivery.urgency == "high"
     assert delivery.topic == f"dose-{slot.id}"
     assert delivery.ttl == (slot.closes_at - DUE).total_seconds() == 6 * 3600
-    assert delivery.payload["title"] == "Time for your 8:00\u202fAM dose"
+    assert delivery.payload["title"] == "Time for your 08:00 dose"
     assert [a["action"] for a in delivery.payload["actions"]] == ["applied", "skip"]
     claim = scheduler.action_signer(engine_app).loads(delivery.payload["token"])
     assert claim == {"p": sam.id, "s": slot.id}

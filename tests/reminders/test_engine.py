@@ -116,7 +116,7 @@ def test_the_next_due_reminder_says_the_missed_dose_is_skipped(make_patient, sim
     sim.run(at("2026-06-01T04:00"), at("2026-06-01T19:00"))
     evening = [m for m in sim.inbox(sam) if m.kind == "due"][-1]
     assert evening.created_at == at("2026-06-01T19:00")
-    assert "Your 8:00\u202fAM dose was missed and is skipped. Do not apply extra" in evening.body
+    assert "Your 08:00 dose was missed and is skipped. Do not apply extra" in evening.body
     # Once the morning dose is applied, the next reminder has no such line.
     tom = make_patient(at("2026-06-01T04:00"), name="Tom")
     doses.record_application(tom, at("2026-06-01T07:05"), at("2026-06-01T07:05"))

@@ -390,5 +390,5 @@ def test_flask_scheduler_once_sends_the_dose_due_at_that_instant(tmp_path):
     with app.app_context():
         [message] = db.session.scalars(select(InboxMessage)).all()
         assert (message.kind, message.created_at, message.title) == ("due", at("2026-06-01T07:00"),
-                                                                     "Time for your 8:00\u202fAM dose")  # fmt: skip
+                                                                     "Time for your 08:00 dose")  # fmt: skip
         db.engine.dispose()

@@ -124,7 +124,7 @@ def test_a_second_tap_is_stored_as_extra_and_names_the_first_time(api, clock):
     assert body["verdict"] == "extra"
     assert body["application"]["counts"] is False
     assert body["counted_at"] == "2026-06-01T07:10:00Z"
-    assert "already applied this dose at 8:10" in body["message"]
+    assert "already applied this dose at 08:10" in body["message"]
     assert "does not count" in body["message"]
 
 
@@ -179,7 +179,7 @@ def test_today_invites_the_open_dose_with_its_closing_time(api, clock):
     assert body["slots"][0]["scheduled_at"] == "2026-06-01T07:00:00Z"
     assert body["slots"][0]["opens_at"] == "2026-06-01T05:00:00Z"
     assert body["slots"][0]["closes_at"] == "2026-06-01T13:00:00Z"
-    assert "8:00" in body["message"] and "2:00" in body["message"]
+    assert "08:00" in body["message"] and "14:00" in body["message"]
 
 
 def test_today_after_a_tap_says_when_and_invites_nothing(api, clock):
@@ -191,7 +191,7 @@ def test_today_after_a_tap_says_when_and_invites_nothing(api, clock):
     assert body["taken_at"] == "2026-06-01T07:10:00Z"
     assert body["undoable_application_id"] == tap["id"]
     assert body["undo_until"] == "2026-06-01T07:20:00Z"
-    assert "You applied this dose at 8:10" in body["message"]
+    assert "You applied this dose at 08:10" in body["message"]
     assert_invites_no_dose_now(body["message"])
 
 
@@ -211,8 +211,8 @@ def test_today_between_doses_says_when_the_next_window_opens(api, clock):
     clock.now = local(15)
     body = api.today()
     assert body["moment"] == "waiting"
-    assert body["message"].startswith("Your next dose is at 8:00")
-    assert "You can apply it from 6:00" in body["message"]
+    assert body["message"].startswith("Your next dose is at 20:00")
+    assert "You can apply it from 18:00" in body["message"]
 
 
 def test_after_the_evening_dose_the_next_one_is_tomorrow_morning(api, clock):
@@ -221,7 +221,7 @@ def test_after_the_evening_dose_the_next_one_is_tomorrow_morning(api, clock):
     clock.now = local(21)
     body = api.today()
     assert body["moment"] == "taken"
-    assert "Your next dose is at 8:00" in body["message"]
+    assert "Your next dose is at 08:00" in body["message"]
     assert_invites_no_dose_now(body["message"])
 
 
@@ -577,8 +577,9 @@ def test_a_malformed_itch_log_is_a_422(app, api, body, field):
 @pytest.mark.parametrize(
     ("body", "guidance", "says"),
     [
-        ({"effects": ["burning"], "red_flags": ["breathing"]}, "emergency", "emergency number"),
-        ({"red_flags": ["infection"]}, "prescriber", "prescriber soon"),
+        ({"effects": ["burning"], "red_flags": ["breathing"]}, "emergency", "Emergency: call 999 now. Call at once"),
+        ({"red_flags": ["infection", "chickenpox"]}, "today", "Get medical help today. See a doctor today"),
+        ({"red_flags": ["infection"]}, "within_24h", "Contact your prescriber within 24 hours. Call your"),
         ({"effects": ["redness"], "other": " warm skin "}, None, "usually mild"),
     ],
 )
@@ -588,6 +589,7 @@ def test_side_effects_are_stored_with_the_advice_the_page_gives(api, body, guida
     result = response.get_json()
     assert result["guidance"] == guidance
     assert says in result["message"]
+    assert result["emergency_number"] == "999"  # the person lives in London
     assert result["report"]["effects"] == body.get("effects", [])
     assert result["report"]["other"] == body.get("other", "").strip()
 

@@ -45,7 +45,7 @@ def test_the_calendar_is_a_table_with_a_caption_and_weekday_headers(may):
 
 def test_each_slot_says_its_time_and_state_in_words_with_an_icon_and_a_colour(may):
     slots = cell(may, "2026-05-26").select("li.cal-slot")
-    assert [text_of(s) for s in slots] == ["8:00 AM applied on time at 8:10 AM", "8:00 PM applied late at 9:30 PM"]
+    assert [text_of(s) for s in slots] == ["08:00 applied on time at 08:10", "20:00 applied late at 21:30"]
     assert [s["class"][1] for s in slots] == ["state-on_time", "state-late"]
     assert [s.select_one("svg use")["href"] for s in slots] == ["#icon-on_time", "#icon-late"]
     assert all(s.svg["aria-hidden"] == "true" for s in slots)
@@ -53,10 +53,10 @@ def test_each_slot_says_its_time_and_state_in_words_with_an_icon_and_a_colour(ma
 
 
 @pytest.mark.parametrize(("date", "expected"), [
-    ("2026-05-27", ["8:00 AM missed", "8:00 PM applied on time at 7:00 PM"]),
-    ("2026-05-28", ["8:00 AM skipped", "8:00 PM applied on time at 8:10 PM"]),
-    ("2026-05-29", ["8:00 AM paused", "8:00 PM paused"]),
-    ("2026-05-31", ["8:00 AM applied late at 9:30 AM", "8:00 PM missed"]),
+    ("2026-05-27", ["08:00 missed", "20:00 applied on time at 19:00"]),
+    ("2026-05-28", ["08:00 skipped", "20:00 applied on time at 20:10"]),
+    ("2026-05-29", ["08:00 paused", "20:00 paused"]),
+    ("2026-05-31", ["08:00 applied late at 09:30", "20:00 missed"]),
     ("2026-05-24", []),
 ])  # fmt: skip
 def test_the_calendar_shows_the_rules_state_for_every_slot(may, date, expected):
@@ -65,7 +65,7 @@ def test_the_calendar_shows_the_rules_state_for_every_slot(may, date, expected):
 
 def test_a_day_cell_names_its_full_date_and_its_extras_for_a_screen_reader(may):
     day = cell(may, "2026-05-27")
-    assert text_of(day.select_one(".visually-hidden")) == "Wednesday, May 27, 2026"
+    assert text_of(day.select_one(".visually-hidden")) == "Wednesday, 27 May 2026"
     assert text_of(day.select_one(".cal-extras")) == "1 extra application, not counted"
     assert day.time["datetime"] == "2026-05-27"
 
@@ -75,8 +75,8 @@ def test_today_is_marked_and_its_open_dose_shows_as_applied(pages, sam):
     today = june.select_one('td[aria-current="date"]')
     assert today["data-date"] == "2026-06-01"
     assert [text_of(s) for s in today.select("li.cal-slot")] == [
-        "8:00 AM applied on time at 8:20 AM",
-        "8:00 PM coming up",
+        "08:00 applied on time at 08:20",
+        "20:00 coming up",
     ]
 
 
@@ -111,16 +111,16 @@ def test_charts_are_labelled_images_followed_by_a_table(may):
     assert itch["role"] == "img"
     title_id, desc_id = itch["aria-labelledby"].split()
     assert text_of(may.find(id=title_id)) == "Peak itch, last 30 days"
-    assert text_of(may.find(id=desc_id)) == "3 scores. Latest: 3 (mild) on May 31. Highest: 8. Lowest: 3."
+    assert text_of(may.find(id=desc_id)) == "3 scores. Latest: 3 (mild) on 31 May. Highest: 8. Lowest: 3."
     section = itch.find_parent("section")
     assert [[text_of(c) for c in tr.select("th, td")] for tr in section.select("details table tbody tr")] == [
-        ["May 20", "8", "severe"], ["May 27", "6", "moderate"], ["May 31", "3", "mild"],
+        ["20 May", "8", "severe"], ["27 May", "6", "moderate"], ["31 May", "3", "mild"],
     ]  # fmt: skip
-    assert text_of(section.select_one(".chart-note")).startswith("Your itch is at least 4 points lower than on May 20.")
+    assert text_of(section.select_one(".chart-note")).startswith("Your itch is at least 4 points lower than on 20 May.")
     poem = may.select_one("svg#poem-chart")
     poem_rows = poem.find_parent("section").select("details tbody tr")
     assert [[text_of(c) for c in tr.select("th, td")] for tr in poem_rows] == [
-        ["May 18", "14", "moderate"], ["May 25", "6", "mild"],
+        ["18 May", "14", "moderate"], ["25 May", "6", "mild"],
     ]  # fmt: skip
 
 

@@ -10,7 +10,7 @@ LONDON_0810 = dt.datetime(2026, 6, 1, 7, 10, tzinfo=dt.UTC)  # 08:10 BST
 
 
 def text(node_or_response) -> str:
-    """Visible text with Babel's narrow no-break spaces ("8:00 AM" in English) made plain."""
+    """Visible text with Babel's narrow and ordinary no-break spaces made plain (English times, "08:00", have none)."""
     is_response = hasattr(type(node_or_response), "get_data")
     raw = node_or_response.get_data(as_text=True) if is_response else node_or_response.text
     return raw.replace("\u202f", " ").replace("\xa0", " ")
@@ -59,21 +59,21 @@ def test_without_a_plan_today_invites_setting_one_up(pages, patient):
 def test_setting_a_plan_shows_todays_doses_and_the_open_window(pages, client, patient):
     assert set_plan(client, patient).status_code == 302
     soup = pages.get(f"/people/{patient.id}/today")
-    assert "Time for your 8:00 AM dose. You can apply it until 2:00 PM." in text(soup.select_one(".moment-message"))
-    assert [text(li.select_one(".slot-time")) for li in soup.select(".slot")] == ["8:00 AM", "8:00 PM"]
+    assert "Time for your 08:00 dose. You can apply it until 14:00." in text(soup.select_one(".moment-message"))
+    assert [text(li.select_one(".slot-time")) for li in soup.select(".slot")] == ["08:00", "20:00"]
     assert soup.find("button", string="I applied it")
 
 
 def test_applying_counts_and_a_second_tap_is_stored_as_extra_without_invitation(pages, client, patient, clock):
     set_plan(client, patient)
     first = apply(client, patient)
-    assert "recorded as applied at 8:10 AM" in text(first)
+    assert "recorded as applied at 08:10" in text(first)
     clock(LONDON_0810 + dt.timedelta(minutes=5))
     soup = pages.get(f"/people/{patient.id}/today")
-    assert "You applied this dose at 8:10 AM" in text(soup.select_one(".moment-message"))
+    assert "You applied this dose at 08:10" in text(soup.select_one(".moment-message"))
     assert not soup.find("button", string="I applied it"), "a taken dose must not invite another"
     second = apply(client, patient)
-    assert "You had already applied this dose at 8:10 AM" in text(second)
+    assert "You had already applied this dose at 08:10" in text(second)
     assert "does not count" in text(second)
 
 
@@ -112,7 +112,7 @@ def test_applied_earlier_today_is_judged_at_the_reported_time(client, patient, c
     set_plan(client, patient)
     clock(dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC))  # 13:00 BST
     response = apply(client, patient, when="today", at_time="07:30")
-    assert "recorded as applied at 7:30 AM" in text(response)
+    assert "recorded as applied at 07:30" in text(response)
 
 
 def test_a_report_more_than_a_day_back_or_in_the_future_is_refused(client, patient, clock):
@@ -153,8 +153,8 @@ def missed_rows(pages, person):
 def test_personal_missed_dose_page_shows_own_times_and_cut_offs(pages, client, patient):
     set_plan(client, patient)
     rows = missed_rows(pages, patient)
-    assert rows[0][1:] == ["8:00 AM", "2:00 PM"]
-    assert rows[1][1:] == ["8:00 PM", "2:00 AM (June 2, 2026)"]  # the evening window closes after midnight
+    assert rows[0][1:] == ["08:00", "14:00"]
+    assert rows[1][1:] == ["20:00", "02:00 (2 June 2026)"]  # the evening window closes after midnight
 
 
 def test_missed_dose_page_is_correct_on_the_day_clocks_go_back(pages, client, patient, clock):
@@ -163,8 +163,8 @@ def test_missed_dose_page_is_correct_on_the_day_clocks_go_back(pages, client, pa
     rows = missed_rows(pages, patient)
     # 01:30 happens twice that night: the dose is the first one (BST). Its window closes 6 hours
     # before 13:30 GMT, that is at 07:30 GMT.
-    assert rows[0][1:] == ["1:30 AM", "7:30 AM"]
-    assert rows[1][1:] == ["1:30 PM", "7:30 PM"]
+    assert rows[0][1:] == ["01:30", "07:30"]
+    assert rows[1][1:] == ["13:30", "19:30"]
 
 
 def test_pausing_the_plan_turns_today_into_paused(pages, client, patient):

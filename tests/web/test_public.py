@@ -39,15 +39,16 @@ def test_every_topic_page_renders_with_title_review_date_and_disclaimer(pages, u
 
 
 def test_english_dates_are_written_in_english_and_spanish_in_spanish(pages):
-    assert "November 20, 2026" in pages.get("/en/medicines/pimecrolimus/sun").select_one(".reviewed").get_text()
-    assert "20 de noviembre de 2026" in pages.get("/es/medicines/pimecrolimus/sun").select_one(".reviewed").get_text()
+    assert "7 December 2026" in pages.get("/en/medicines/pimecrolimus/sun").select_one(".reviewed").get_text()
+    assert "7 de diciembre de 2026" in pages.get("/es/medicines/pimecrolimus/sun").select_one(".reviewed").get_text()
 
 
 def test_patient_pages_say_when_to_get_help(pages):
     soup = pages.get("/en/medicines/pimecrolimus/how-to-use")
     banner = soup.select_one(".help-banner")
-    assert "emergency" in banner.get_text()
-    assert banner.find("a")["href"] == "/en/medicines/pimecrolimus/get-help"
+    assert "call 112 now" in banner.get_text()
+    assert banner.select_one("a[href^='tel:']")["href"] == "tel:112"
+    assert banner.select("a")[-1]["href"] == "/en/medicines/pimecrolimus/get-help"
 
 
 def test_topic_list_separates_patients_and_professionals(pages):

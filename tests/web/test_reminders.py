@@ -87,7 +87,7 @@ def soup(response) -> BeautifulSoup:
 
 
 def text(node) -> str:
-    """Visible text with Babel's narrow no-break spaces ("8:00 AM" in English) made plain."""
+    """Visible text with Babel's narrow and ordinary no-break spaces made plain (English times, "08:00", have none)."""
     return node.get_text(" ", strip=True).replace("\u202f", " ").replace("\xa0", " ")
 
 
@@ -409,9 +409,9 @@ def test_after_a_sweep_the_inbox_lists_the_reminder_and_the_header_counts_it(app
     page = inbox(pages, person)
     [item] = page.select(".inbox-item")
     assert "unread" in item["class"]
-    assert text(item.select_one(".inbox-title")) == "New Time for your 8:00 AM dose"
+    assert text(item.select_one(".inbox-title")) == "New Time for your 08:00 dose"
     assert "Apply a thin layer of your cream to the affected skin." in text(item)
-    assert text(item.select_one(".inbox-time")) == "June 1, 2026, 8:00 AM"
+    assert text(item.select_one(".inbox-time")) == "1 June 2026, 08:00"
     badge = page.select_one(".account-nav a.badge")
     assert text(badge) == "1 new reminder"
     assert badge["href"] == f"/people/{person.id}/inbox"
@@ -473,12 +473,12 @@ def test_a_snooze_reminds_again_at_the_time_chosen(app, client, pages, person, c
     sweep(app, DUE)
     response = snooze(client, person, "30")
     assert response.status_code == 302
-    assert "We will remind you again at 8:35 AM." in text(inbox(pages, person).select_one(".flashes"))
+    assert "We will remind you again at 08:35." in text(inbox(pages, person).select_one(".flashes"))
     assert ("snooze", DUE + dt.timedelta(minutes=35)) in {(kind, at) for _, kind, at in pending(app, "inbox")}
     sweep(app, DUE + dt.timedelta(minutes=35))
     newest = inbox(pages, person).select(".inbox-item")[0]
-    assert text(newest.select_one(".inbox-title")) == "New Reminder: your 8:00 AM dose"
-    assert "You can apply it until 2:00 PM." in text(newest)
+    assert text(newest.select_one(".inbox-title")) == "New Reminder: your 08:00 dose"
+    assert "You can apply it until 14:00." in text(newest)
 
 
 def test_a_snooze_past_the_windows_close_is_refused_with_a_message(app, client, pages, person, clock):
@@ -546,7 +546,7 @@ def test_applied_from_a_notification_is_recorded_through_the_rule(app, person):
     assert response.status_code == 200
     assert response.json["verdict"] == "counted"
     message = response.json["message"].replace("\u202f", " ")
-    assert message == "Done: your 8:00 AM dose is recorded as applied at 8:05 AM."
+    assert message == "Done: your 08:00 dose is recorded as applied at 08:05."
     assert applications(app) == [("counted", "push", slot)]
 
 
@@ -558,9 +558,7 @@ def test_tapping_applied_twice_stores_one_dose_and_never_invites_another(app, pe
     assert response.status_code == 409
     assert response.json["error"] == "reminder_closed"
     message = response.json["message"].replace("\u202f", " ")
-    assert (
-        message == "You had already applied this dose at 8:05 AM. Nothing more was recorded. Do not apply more cream."
-    )
+    assert message == "You had already applied this dose at 08:05. Nothing more was recorded. Do not apply more cream."
     assert "can still apply" not in message and "Time for" not in message
     assert [verdict for verdict, _, _ in applications(app)] == ["counted"]
 
@@ -651,7 +649,7 @@ def test_a_snoozed_reminder_can_be_snoozed_again(app, client, pages, person, clo
     snooze(client, person, "10")  # until 08:26
     assert sweep(app, DUE + dt.timedelta(minutes=26))["sent"] == 1
     titles = [text(t) for t in inbox(pages, person).select(".inbox-title")]
-    assert titles[0] == "New Reminder: your 8:00 AM dose" and len(titles) == 3
+    assert titles[0] == "New Reminder: your 08:00 dose" and len(titles) == 3
 
 
 def test_a_snooze_survives_a_change_of_settings(app, client, person, clock):

@@ -86,11 +86,11 @@ NEW_YORK_0200_EST = utc(2026, 11, 1, 7)  # after the repeated hour 01:00-02:00 (
     ("zone", "now", "at", "labels"),
     [
         ("Europe/London", LONDON_0230_GMT, "01:20",
-         ["1:20 AM BST (the first time)", "1:20 AM GMT (the second time, after the clocks went back)"]),
+         ["01:20 BST (the first time)", "01:20 GMT (the second time, after the clocks went back)"]),
         ("America/New_York", NEW_YORK_0200_EST, "01:30",
-         ["1:30 AM EDT (the first time)", "1:30 AM EST (the second time, after the clocks went back)"]),
+         ["01:30 EDT (the first time)", "01:30 EST (the second time, after the clocks went back)"]),
         ("Australia/Lord_Howe", utc(2026, 4, 4, 16), "01:45",  # 02:30 on 5 April, after 02:00 became 01:30
-         ["1:45 AM UTC+11 (the first time)", "1:45 AM UTC+10:30 (the second time, after the clocks went back)"]),
+         ["01:45 UTC+11 (the first time)", "01:45 UTC+10:30 (the second time, after the clocks went back)"]),
     ],
 )  # fmt: skip
 def test_a_time_that_happened_twice_asks_which_one_and_stores_nothing(app, client, patient_in, zone, now, at, labels):
@@ -125,7 +125,7 @@ def test_the_chosen_occurrence_is_the_instant_stored(app, client, patient_in, zo
     response = report(client, person, when="today", at_time=at, occurrence=occurrence)
     assert response.status_code == 302
     assert stored(app) == [expected]
-    assert "applied late, at 1:" in text(client.get(response.location))
+    assert "applied late, at 01:" in text(client.get(response.location))
 
 
 def test_yesterdays_repeated_time_too_and_the_first_one_may_be_more_than_a_day_back(app, client, patient_in):

@@ -68,15 +68,15 @@ NEXT_ONE_FROM = re.compile(r"You can apply (?:the next one|it) from (\d{1,2}:\d{
 
 
 def plain(value: str) -> str:
-    """Babel's narrow no-break spaces ("8:00 AM" in English) made plain."""
+    """Babel's narrow and ordinary no-break spaces made plain (English times, "08:00", have none)."""
     return value.replace("\u202f", " ").replace("\xa0", " ")
 
 
 def label(instant: str | dt.datetime, zone: str) -> str:
-    """An instant (or the API's ISO text for one) as the English pages show it in `zone`: "8:00 PM"."""
+    """An instant (or the API's ISO text for one) as the English pages show it in `zone`: "20:00"."""
     if isinstance(instant, str):
         instant = dt.datetime.fromisoformat(instant)
-    return instant.astimezone(ZoneInfo(zone)).strftime("%-I:%M %p")
+    return instant.astimezone(ZoneInfo(zone)).strftime("%H:%M")
 
 
 def next_clock_change(after: dt.datetime, zone: str, within=dt.timedelta(days=40)) -> dt.datetime | None:

@@ -4,11 +4,13 @@ import datetime as dt
 
 import pytest
 from bs4 import BeautifulSoup
+from flask_babel import force_locale
+from flask_babel import gettext as translate
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.measures.poem import ATTRIBUTION
 from app.models import ItchEntry, PoemResponse, RecordEdit, SideEffectReport
-from app.patients.symptoms import red_flag_guidance
 from app.web.symptoms import routes
 from tests.conftest import NOW
 
@@ -21,25 +23,6 @@ def clock(monkeypatch):
     now = {"value": NOW}
     monkeypatch.setattr(routes, "utcnow", lambda: now["value"])
     return now
-
-
-@pytest.fixture
-def person(make_account, sign_in):
-    """A signed-in account's one person, in London."""
-    account = make_account()
-    sign_in(account)
-    return account.people[0]
-
-
-@pytest.fixture
-def post(client, pages):
-    """Post a form the way a browser does: fetch the page first and send its CSRF token back."""
-
-    def send(url, data, **kwargs):
-        token = pages.get(url).find("input", attrs={"name": "csrf_token"})["value"]
-        return client.post(url, data={"csrf_token": token, **data}, **kwargs)
-
-    return send
 
 
 def soup(response) -> BeautifulSoup:
@@ -128,6 +111,23 @@ def test_a_post_without_the_csrf_token_is_refused(app, client, person):
     assert count(app, ItchEntry) == 0
 
 
+@pytest.mark.parametrize(
+    ("peak", "words"),
+    [("0", "no itch"), ("1", "mild itch"), ("6", "moderate itch"), ("8", "severe itch"), ("9", "very severe itch")],
+)
+def test_the_saved_itch_is_named_by_its_band(pages, person, post, peak, words):
+    post(f"/people/{person.id}/itch", {"peak": peak})
+    callout = pages.get(f"/people/{person.id}/itch").select_one(".callout").get_text(" ", strip=True)
+    assert f"Worst itch: {peak} out of 10, {words}." in callout
+
+
+@pytest.mark.parametrize(("peak", "advised"), [("6", False), ("7", True), ("9", True), ("10", True)])
+def test_severe_and_very_severe_itch_advise_talking_to_the_prescriber(pages, person, post, peak, advised):
+    post(f"/people/{person.id}/itch", {"peak": peak})
+    callout = pages.get(f"/people/{person.id}/itch").select_one(".callout").get_text(" ", strip=True)
+    assert ("talk to your prescriber" in callout) is advised
+
+
 # POEM
 
 
@@ -167,7 +167,65 @@ def test_the_poem_result_compares_with_last_time(pages, clock, person, post):
     response = post(f"/people/{person.id}/poem", poem_answers(0, 0, 0, 0, 1, 1, 0))
     text = pages.get(response.location).get_text(" ", strip=True)
     assert "2 out of 28: clear or almost clear" in text
-    assert "Last time, on June 1, 2026: 14 out of 28, moderate eczema." in text
+    assert "Last time, on 1 June 2026: 14 out of 28, moderate eczema." in text
+
+
+def test_the_poem_page_and_its_result_credit_poem_and_its_authors(pages, person, post):
+    attribution = pages.get(f"/people/{person.id}/poem").select_one(".attribution")
+    assert attribution.get_text(strip=True) == ATTRIBUTION
+    assert attribution.get_text(strip=True).startswith("POEM © University of Nottingham. Charman CR, Venn AJ")
+    response = post(f"/people/{person.id}/poem", poem_answers(1, 1, 1, 1, 1, 1, 1))
+    assert pages.get(response.location).select_one(".attribution").get_text(strip=True) == ATTRIBUTION
+
+
+@pytest.fixture
+def family(make_account, sign_in):
+    """A signed-in parent's account: the parent (its first person) and a child added after."""
+    account = make_account(people=(("Sam", "Europe/London"), ("Alex", "Europe/London")))
+    sign_in(account)
+    return account.people
+
+
+def test_a_child_gets_the_poem_questions_in_parent_wording(pages, family):
+    parent, child = family
+    legends = [q.legend.get_text(strip=True) for q in pages.get(f"/people/{child.id}/poem").select("form fieldset")]
+    assert legends[0] == "In the last 7 days, on how many days was your child’s skin itchy because of eczema?"
+    assert legends[1] == "In the last 7 days, on how many nights was your child’s sleep disturbed because of eczema?"
+    assert all("your child’s" in legend for legend in legends)
+    own = [q.legend.get_text(strip=True) for q in pages.get(f"/people/{parent.id}/poem").select("form fieldset")]
+    assert own[0] == "In the last 7 days, on how many days was your skin itchy because of eczema?"
+    assert not any("child" in legend for legend in own)
+
+
+def test_a_missing_answer_about_a_child_is_explained_in_parent_wording(app, family, post):
+    _parent, child = family
+    answers = poem_answers(1, 1, 1, 1, 1, 1, 1)
+    del answers["sleep"]
+    response = post(f"/people/{child.id}/poem", answers)
+    assert response.status_code == 400
+    assert "Choose how many nights your child’s sleep was disturbed." in soup(response).get_text()
+    response = post(f"/people/{child.id}/poem", poem_answers(1, 1, 1, 1, 1, 1, 1))
+    assert response.status_code == 302 and count(app, PoemResponse) == 1
+
+
+@pytest.mark.parametrize("locale", ["es", "fr"])
+def test_in_spanish_and_french_the_poem_page_says_the_questions_are_our_own_translation(
+    app, pages, make_account, sign_in, locale
+):
+    account = make_account(locale=locale)
+    sign_in(account)
+    with app.test_request_context(), force_locale(locale):
+        note = translate(
+            "We translated these questions ourselves. This is not the official, validated translation of POEM."
+        )
+    page = pages.get(f"/people/{account.people[0].id}/poem")
+    assert page.select_one(".translation-note").get_text(strip=True) == note
+
+
+def test_in_english_the_poem_page_has_no_translation_note(pages, person):
+    page = pages.get(f"/people/{person.id}/poem")
+    assert page.select_one(".translation-note") is None
+    assert "validated translation" not in page.get_text()
 
 
 def test_a_missing_poem_answer_is_refused_and_nothing_is_stored(app, person, post):
@@ -193,9 +251,9 @@ def test_a_poem_answer_outside_the_choices_is_refused(app, person, post):
 
 def test_side_effects_page_lists_common_effects_and_red_flags_apart(pages, person):
     page = pages.get(f"/people/{person.id}/side-effects")
-    effects, red_flags = page.select("form fieldset")
+    effects, *tiers = page.select("form fieldset")
     assert "Headache" in effects.get_text() and "Trouble breathing" not in effects.get_text()
-    assert "Trouble breathing" in red_flags.get_text() and "Swollen glands" in red_flags.get_text()
+    assert "Trouble breathing" in tiers[0].get_text() and "Swollen glands" in tiers[2].get_text()
     assert page.select_one("input[name=other]")["maxlength"] == "200"
 
 
@@ -208,31 +266,11 @@ def test_common_side_effects_are_saved_without_red_flag_guidance(app, pages, per
     assert (report.effects, report.other, report.red_flags) == (["burning", "headache"], "dry lips", [])
 
 
-def test_trouble_breathing_shows_the_emergency_advice_first(app, pages, person, post):
-    response = post(f"/people/{person.id}/side-effects", {"effects": ["redness"], "red_flags": ["breathing"]})
-    page = pages.get(response.location)
-    first = page.select_one("main h1").find_next(["div", "p", "h2"])
-    assert "callout-urgent" in first["class"]
-    assert first.h2.get_text(strip=True) == "Call your emergency number now"
-    assert "for a clinician to look at" in page.get_text()
-    [report] = rows(app, SideEffectReport)
-    assert (report.red_flags, report.reviewed_at) == (["breathing"], None)
-
-
-def test_swollen_glands_shows_prescriber_advice_with_the_get_help_link(pages, person, post):
-    response = post(f"/people/{person.id}/side-effects", {"red_flags": ["swollen_glands"]})
-    page = pages.get(response.location)
-    assert "Call your emergency number now" not in page.get_text()
-    callout = page.select_one("#prescriber-title").parent
-    assert callout.h2.get_text(strip=True) == "Contact your prescriber soon"
-    assert callout.find("a")["href"] == "/en/medicines/pimecrolimus/get-help"
-
-
 def test_the_get_help_link_is_in_the_accounts_language(pages, make_account, sign_in, post):
     account = make_account(locale="es")
     sign_in(account)
     response = post(f"/people/{account.people[0].id}/side-effects", {"red_flags": ["skin_changes"]})
-    links = [a["href"] for a in pages.get(response.location).select("#prescriber-title ~ p a")]
+    links = [a["href"] for a in pages.get(response.location).select("section.help-tier ~ p a")]
     assert links == ["/es/medicines/pimecrolimus/get-help"]
 
 
@@ -256,15 +294,6 @@ def test_an_unknown_side_effect_is_refused(app, person, post):
     assert count(app, SideEffectReport) == 0
 
 
-@pytest.mark.parametrize(
-    ("flags", "guidance"),
-    [(["breathing"], "emergency"), (["face_swelling", "infection"], "emergency"), (["swollen_glands"], "prescriber"),
-     (["allergic_reaction"], "prescriber"), ([], None)],
-)  # fmt: skip
-def test_red_flag_guidance(flags, guidance):
-    assert red_flag_guidance(flags) == guidance
-
-
 # The summary page
 
 
@@ -282,9 +311,9 @@ def test_symptoms_page_shows_latest_itch_poem_and_unreviewed_red_flags(pages, pe
     post(f"/people/{person.id}/side-effects", {"effects": ["headache"]})
     post(f"/people/{person.id}/side-effects", {"red_flags": ["infection", "swollen_glands"]})
     text = pages.get(f"/people/{person.id}/symptoms").get_text(" ", strip=True)
-    assert "Worst itch on June 1, 2026: 7 out of 10, severe itch." in text
-    assert "On June 1, 2026: 8 out of 28, moderate eczema." in text
-    assert "Signs of a skin infection; Swollen glands" in text
+    assert "Worst itch on 1 June 2026: 7 out of 10, severe itch." in text
+    assert "On 1 June 2026: 8 out of 28, moderate eczema." in text
+    assert "Other signs of infection: weeping, crusts, pus, or hot and painful skin; Swollen glands" in text
     assert "Headache" not in text
 
 

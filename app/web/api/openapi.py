@@ -7,6 +7,7 @@ disagree, and tests/web/test_api_fuzz.py runs the document against the app.
 from app.dosing.windows import Moment, Verdict
 from app.measures import itch, poem
 from app.patients.symptoms import EFFECTS, OTHER_MAX, RED_FLAGS
+from app.patients.triage import TIERS
 from app.web.api.schemas import MAX_ID, REASON_MAX
 
 SIGNED_IN = [{"sessionCookie": []}]
@@ -123,8 +124,14 @@ SYMPTOM_SCHEMAS = {
             "report": ref("SideEffects"),
             "guidance": {
                 "type": ["string", "null"],
-                "enum": ["emergency", "prescriber", None],
-                "description": "emergency: call the emergency number now; prescriber: contact them soon.",
+                "enum": [*TIERS, None],
+                "description": "The tier of help for the reported signs: emergency (call the emergency number "
+                "now), today (get medical help today and stop the cream on that area), within_24h (contact the "
+                "prescriber within 24 hours); null when no serious sign was reported.",
+            },
+            "emergency_number": {
+                "type": "string",
+                "description": "The emergency number for the person's time zone (112 where not known otherwise).",
             },
             "message": STRING,
         }

@@ -20,6 +20,7 @@ from app.patients.doses import record_application, skip_dose, today_view, undo_a
 from app.patients.ledger import slots_between
 from app.web.api import errors, openapi, schemas
 from app.web.patient.access import person_or_404
+from app.web.triage import emergency_number
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # CSRF is checked in check_session below, after the sign-in check, so a signed-out call gets a 401.
@@ -122,8 +123,9 @@ def report_side_effects(person_id: int):
     data = schemas.side_effects_in()
     report = symptoms.report_side_effects(person, data.effects, data.other, data.red_flags, utcnow())
     guidance = symptoms.red_flag_guidance(report.red_flags)
-    body = {"report": schemas.side_effects_out(report), "guidance": guidance}
-    return {**body, "message": schemas.guidance_message(guidance)}, 201
+    number = emergency_number(person)
+    body = {"report": schemas.side_effects_out(report), "guidance": guidance, "emergency_number": number}
+    return {**body, "message": schemas.guidance_message(guidance, number)}, 201
 
 
 @bp.post(f"{PERSON}/poem")

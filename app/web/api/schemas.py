@@ -24,6 +24,7 @@ from app.patients.ledger import SlotTimes
 from app.patients.symptoms import EFFECTS, OTHER_MAX, RED_FLAGS
 from app.web.api.errors import ApiError, invalid
 from app.web.patient import messages
+from app.web.triage import TIER_WORDS
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
 REASON_MAX = 200
@@ -285,23 +286,15 @@ def poem_out(response: PoemResponse) -> dict:
     }  # fmt: skip
 
 
-def guidance_message(guidance: str | None) -> str:
-    """The advice the side-effect report page gives, in the same words."""
-    if guidance == "emergency":
-        heading = _("Call your emergency number now")
-        advice = _(
-            "Trouble breathing, or swelling of the face, lips or tongue, can be a serious allergic reaction. "
-            "Do not wait."
-        )
-    elif guidance == "prescriber":
-        heading = _("Contact your prescriber soon")
-        advice = _("Tell them what you noticed. Do not wait for your next planned visit.")
-    else:
+def guidance_message(guidance: str | None, number: str) -> str:
+    """The advice the side-effect report page gives, in the same words: the tier's heading, why, and what to do."""
+    if guidance is None:
         return _(
             "Common side effects are usually mild and often get better after the first few days. If they bother "
             "you or do not settle, talk to your prescriber."
         )
-    return f"{heading}. {advice}"
+    words = TIER_WORDS[guidance]
+    return " ".join((str(words["heading"]) % {"number": number} + ".", str(words["intro"]), str(words["action"])))
 
 
 def adherence_out(days: int, summary: AdherenceSummary) -> dict:

@@ -8,7 +8,6 @@ import datetime as dt
 
 from babel.dates import format_date
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -19,6 +18,7 @@ from app.patients.plans import current_plan
 from app.web.clinician.access import bp, clinician_required, patient_or_404, utcnow
 from app.web.clinician.forms import PlanEditForm, RemoveForm, ReviewForm
 from app.web.history.routes import formatting, itch_chart, poem_chart
+from app.web.i18n import formatting_locale
 from app.web.symptoms.forms import EFFECT_LABELS, RED_FLAG_LABELS
 
 PAGE_SIZE = 25
@@ -37,7 +37,7 @@ bp.context_processor(formatting)
 def words():
     return {"reason_words": lambda code: str(REASON_LABELS[code]), "effect_words": lambda k: str(EFFECT_LABELS[k]),
             "red_flag_words": lambda key: str(RED_FLAG_LABELS[key]),
-            "weekday_initial": lambda day: format_date(day, "EEEEE", locale=str(get_locale()))}  # fmt: skip
+            "weekday_initial": lambda day: format_date(day, "EEEEE", locale=formatting_locale())}  # fmt: skip
 
 
 @bp.get("/")
@@ -52,7 +52,11 @@ def dashboard_page(clinician):
     rows = dashboard.patient_rows(clinician.clinic_id, utcnow())
     shown = dashboard.needs_attention(rows) if attention_only else rows
     descending = request.args.get("order", "desc" if sort != "name" else "asc") == "desc"
-    shown = _by_attention(shown, descending) if sort == "attention" else dashboard.sort_rows(shown, sort, descending)
+    shown = (
+        dashboard.by_attention(shown, descending)
+        if sort == "attention"
+        else dashboard.sort_rows(shown, sort, descending)
+    )
     pages = max(1, -(-len(shown) // PAGE_SIZE))
     page = min(page, pages)
     on_page = shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
@@ -61,12 +65,6 @@ def dashboard_page(clinician):
     return render_template("clinician/dashboard.html", clinician=clinician, rows=on_page, total=len(rows),
                            flagged=len(dashboard.needs_attention(rows)), page=page, pages=pages, sort=sort,
                            descending=descending, attention_only=attention_only)  # fmt: skip
-
-
-def _by_attention(rows, descending: bool) -> list:
-    """Most reasons to look first (or last), then by name."""
-    by_name = dashboard.sort_rows(rows, "name")
-    return sorted(by_name, key=lambda row: len(row.reasons), reverse=descending)
 
 
 @bp.get("/patients/<int:person_id>")

@@ -5,9 +5,10 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale, get_locale, ngettext
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -19,6 +20,7 @@ from app.patients import data_rights
 from app.patients import history as record
 from app.web.auth.sessions import sign_out
 from app.web.history.forms import DeleteAccountForm, DeletePersonForm, ExportForm
+from app.web.i18n import formatting_locale
 from app.web.patient.access import person_or_404
 from app.web.patient.labels import state_label
 
@@ -30,6 +32,7 @@ MONTH_ARG = re.compile(r"(\d{4})-(\d{2})")
 ITCH_DAYS, POEM_DAYS = 30, 84
 
 BAND_LABELS = {
+    "none": _l("no itch"),
     "clear": _l("clear or almost clear"),
     "mild": _l("mild"),
     "moderate": _l("moderate"),
@@ -45,7 +48,7 @@ def utcnow() -> dt.datetime:
 @bp.context_processor
 def formatting():
     """Dates and times in the reader's locale; states and bands in words."""
-    locale = str(get_locale())
+    locale = formatting_locale()
     return {
         "state_words": state_label,
         "band_words": lambda key: str(BAND_LABELS[key]),
@@ -69,7 +72,7 @@ def history(person_id):
     first = _month_asked(request.args.get("month"), today)
     if first is None:
         return _bad_request(_("Choose a month written as year and month, for example 2026-06."))
-    locale = get_locale()
+    locale = Locale.parse(formatting_locale())
     calendar, adherence = record.month_and_adherences(person, first.year, first.month, now, locale.first_week_day,
                                                       (7, 30))  # fmt: skip
     return render_template(
@@ -129,7 +132,7 @@ class ChartView:
 
 
 def _date_label(day: dt.date) -> str:
-    return format_skeleton("MMMd", day, locale=str(get_locale()))
+    return format_skeleton("MMMd", day, locale=formatting_locale())
 
 
 def _describe(points: list[record.Point], band_of) -> str:

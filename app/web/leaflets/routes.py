@@ -1,13 +1,16 @@
 """Leaflets: the builder page for clinic staff and the PDF it produces."""
 
 import hashlib
+import re
 from functools import lru_cache
 from pathlib import Path
 
 import weasyprint
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.exceptions import BadRequest
 
 from app.clinics.staff import normalise_join_code
@@ -16,6 +19,7 @@ from app.leaflets.pdf import LeafletRequest, PdfCache, cache_key, group_by_secti
 from app.web.clinician.access import signed_in_clinician
 from app.web.i18n import add_locale, pull_locale
 from app.web.leaflets.forms import LeafletBuilderForm, LeafletOptionsForm
+from app.web.triage import emergency_number
 
 bp = Blueprint("leaflets", __name__)
 bp.url_value_preprocessor(pull_locale)
@@ -71,9 +75,10 @@ def pdf(medicine):
         form.clinic_phone.data or "",
         normalise_join_code(form.join_code.data or ""),
     )
-    key = cache_key(leaflet, content().version, _template_fingerprint(), current_app.config["PUBLIC_BASE_URL"])
+    number = emergency_number()  # of the clinic's place: its staff's zone or language settings
+    key = cache_key(leaflet, content().version, _template_fingerprint(), current_app.config["PUBLIC_BASE_URL"], number)
     cache = PdfCache(Path(current_app.instance_path) / "cache" / "leaflets")
-    body, cached = cache.get_or_build(key, lambda: _build(leaflet, med))
+    body, cached = cache.get_or_build(key, lambda: _build(leaflet, med, number))
     filename = f"{medicine}-{leaflet.locale}-{leaflet.paper}.pdf"
     return Response(
         body,
@@ -86,23 +91,43 @@ def pdf(medicine):
     )
 
 
-def _build(leaflet: LeafletRequest, medicine) -> bytes:
+def _build(leaflet: LeafletRequest, medicine, number: str) -> bytes:
     public_url = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     topics_url = f"{public_url}/{leaflet.locale}/medicines/{leaflet.medicine}/"
     chosen = [p for p in leaflet_pages(leaflet.medicine, leaflet.locale) if p.topic.slug in leaflet.topics]
+    sections = group_by_section(chosen)
+    numbers = {page.topic.slug: n for n, (_, pages) in enumerate(sections, 1) for page in pages}
     with force_locale(leaflet.locale):
         html = render_template(
             "leaflets/leaflet.html",
             leaflet=leaflet,
             medicine=medicine,
-            sections=group_by_section(chosen),
+            sections=sections,
+            on_paper=lambda html: on_paper(html, numbers, topics_url),
             qr=qr_data_uri(topics_url),
             topics_url=topics_url,
             reviewed=max(p.topic.last_reviewed for p in chosen),
+            number=number,
             join_url=f"{public_url}/join/{leaflet.join_code}" if leaflet.join_code else None,
             join_qr=qr_data_uri(f"{public_url}/join/{leaflet.join_code}") if leaflet.join_code else None,
         )
     return html_to_pdf(html, base_url=topics_url, css=_stylesheet())
+
+
+TOPIC_LINK = re.compile(r'<a href="([a-z0-9-]+)"[^>]*>(.*?)</a>')
+
+
+def on_paper(html: Markup, numbers: dict[str, int], topics_url: str) -> Markup:
+    """Content links as a reader of paper can follow them: a topic in this leaflet by its section number,
+    any other by its web address."""
+
+    def say(link: re.Match) -> str:
+        slug, text = link[1], link[2]
+        if slug in numbers:
+            return str(Markup("{} ({})").format(Markup(text), _("see section %(number)d", number=numbers[slug])))
+        return str(Markup("{} ({})").format(Markup(text), f"{topics_url}{slug}"))
+
+    return Markup(TOPIC_LINK.sub(say, str(html)))
 
 
 @lru_cache(maxsize=1)

@@ -11,6 +11,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from app.dosing.clock import zone_abbreviation
 from app.dosing.schedule import PATIENT_SPACING_MINUTES, PlanRuleError, check_rule, default_cutoff_minutes, gaps_minutes
+from app.measures.ftu import TUBE_SIZES
 from app.web.fields import CheckboxListField
 from app.web.patient.messages import clock
 
@@ -56,6 +57,13 @@ class PlanForm(FlaskForm):
     second_time = TimeText(_l("Second dose time (twice a day only)"), default="20:00")
     start_date = DateField(_l("Start date"), validators=[InputRequired(_l("Enter the date you start."))])
     review_date = DateField(_l("Review date (optional)"), validators=[Optional()])
+    tube_grams = RadioField(
+        _l("Size of the tube you use now (optional)"),
+        choices=[SelectChoice("", _l("Not set"))] + [SelectChoice(str(g), f"{g} g") for g in TUBE_SIZES],
+        default="",
+    )
+    tube_opened = DateField(_l("Date you opened it (optional)"), validators=[Optional()])
+    local_today: dt.date | None = None  # the person's today, set by the view: a tube is not opened in the future
 
     def times(self) -> list[dt.time]:
         times = [self.first_time.time]
@@ -70,6 +78,17 @@ class PlanForm(FlaskForm):
     def validate_review_date(self, field):
         if field.data and self.start_date.data and field.data <= self.start_date.data:
             raise ValidationError(_l("The review date must be after the start date."))
+
+    def validate_tube_opened(self, field):
+        if field.data and not self.tube_grams.data:
+            raise ValidationError(_l("Choose the size of the tube too."))
+        if field.data and self.local_today and field.data > self.local_today:
+            raise ValidationError(_l("The date you opened the tube cannot be in the future."))
+
+    def tube(self) -> tuple[int | None, dt.date | None]:
+        """The tube's size in grams and the day it was opened (None: left to the plan's default)."""
+        grams = int(self.tube_grams.data) if self.tube_grams.data else None
+        return grams, self.tube_opened.data if grams else None
 
     def validate_doses(self, field):
         times = self.times() if self.first_time.time and (field.data == "1" or self.second_time.time) else None

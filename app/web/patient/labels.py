@@ -4,11 +4,11 @@ import datetime as dt
 
 from babel.dates import format_timedelta
 from flask import current_app
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.dosing.windows import SlotState
+from app.web.i18n import formatting_locale
 
 STATE_LABELS = {
     SlotState.UPCOMING: _l("coming up"),
@@ -52,7 +52,7 @@ def rule_in_words(plan) -> str:
 
 
 def _minutes(minutes: int) -> str:
-    return format_timedelta(dt.timedelta(minutes=minutes), threshold=2, locale=str(get_locale()))
+    return format_timedelta(dt.timedelta(minutes=minutes), threshold=2, locale=formatting_locale())
 
 
 def endpoint_exists(endpoint: str) -> bool:

@@ -8,24 +8,24 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app.dosing.windows import Judgement, Moment, Status, Verdict
+from app.web.i18n import formatting_locale
 
 
 def clock(instant: dt.datetime, timezone: str) -> str:
     """A UTC instant as a short local time in the reader's locale: "08:10" or "8:10 AM"."""
-    return format_time(instant.astimezone(ZoneInfo(timezone)), "short", locale=str(get_locale()))
+    return format_time(instant.astimezone(ZoneInfo(timezone)), "short", locale=formatting_locale())
 
 
 def local_datetime(instant: dt.datetime, timezone: str) -> str:
     """A UTC instant as a local date and time in the reader's locale."""
-    return format_datetime(instant.astimezone(ZoneInfo(timezone)), "medium", locale=str(get_locale()))
+    return format_datetime(instant.astimezone(ZoneInfo(timezone)), "medium", locale=formatting_locale())
 
 
 def day(instant: dt.datetime, timezone: str) -> str:
-    return format_date(instant.astimezone(ZoneInfo(timezone)).date(), "full", locale=str(get_locale()))
+    return format_date(instant.astimezone(ZoneInfo(timezone)).date(), "full", locale=formatting_locale())
 
 
 def verdict_message(judgement: Judgement, timezone: str) -> str:

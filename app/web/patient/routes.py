@@ -3,14 +3,17 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
-from flask_babel import get_locale
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 from wtforms import SelectChoice
 
 from app.dosing.clock import local_instants
-from app.patients import doses, plans
+from app.leaflets.pdf import PAPER_SIZES, html_to_pdf, qr_data_uri
+from app.patients import doses, plans, supply
+from app.web.leaflets.routes import _stylesheet as leaflet_stylesheet
+from app.web.patient import amounts
 from app.web.patient.access import person_or_404
 from app.web.patient.forms import ApplyForm, EmptyForm, PlanForm, SkipForm, StatusForm
 from app.web.patient.messages import moment_message, verdict_message
@@ -19,6 +22,9 @@ from app.web.patient.record_errors import record_error_message
 
 bp = Blueprint("patient", __name__, url_prefix="/people/<int:person_id>")
 bp.before_request(login_required(lambda: None))
+# The fingertip-unit guide in words, for every template that shows it (the plan, Today, both leaflets).
+bp.add_app_template_global(amounts.plan_amount_lines)
+bp.add_app_template_global(amounts.guide_tables)
 
 
 def utcnow() -> dt.datetime:
@@ -81,7 +87,9 @@ def skip(person_id, slot_id):
 def plan(person_id):
     person = person_or_404(person_id)
     current = plans.current_plan(person)
-    form = PlanForm(start_date=utcnow().astimezone(ZoneInfo(person.timezone)).date())
+    today = utcnow().astimezone(ZoneInfo(person.timezone)).date()
+    form = PlanForm(start_date=today, **_current_tube(current))
+    form.local_today = today
     medicines = current_app.extensions["content"].medicines.values()
     form.medicine.choices = [SelectChoice(m.slug, m.name(str(get_locale()))) for m in medicines]
     if not form.medicine.data:
@@ -91,8 +99,16 @@ def plan(person_id):
         flash(_("Your plan is saved. Your times are below."), "info")
         return redirect(url_for(".today", person_id=person.id))
     status = 400 if form.errors else 200
-    return render_template("patient/plan.html", person=person, plan=current, form=form,
+    tube = amounts.tube_lines(current, supply.estimate(current), today) if current else []
+    return render_template("patient/plan.html", person=person, plan=current, form=form, tube_lines=tube,
                            status_form=StatusForm(status=current.status if current else None)), status  # fmt: skip
+
+
+def _current_tube(plan) -> dict:
+    """The plan form's tube fields as the current plan has them, so saving the plan again keeps its tube."""
+    if plan is None or not plan.tube_grams:
+        return {}
+    return {"tube_grams": str(plan.tube_grams), "tube_opened": plan.tube_opened}
 
 
 @bp.post("/plan/status")
@@ -110,6 +126,38 @@ def missed_dose(person_id):
     current = plans.current_plan(person)
     rows = missed_dose_rows(person, utcnow()) if current else []
     return render_template("patient/missed_dose.html", person=person, plan=current, rows=rows)
+
+
+@bp.get("/my-plan.pdf")
+def my_plan(person_id):
+    """The person's own plan on paper, in the account's language: times, cut-offs, amounts and the guide."""
+    person = person_or_404(person_id)
+    paper = request.args.get("paper", "a4")
+    current = plans.current_plan(person)
+    if current is None or paper not in PAPER_SIZES:
+        abort(404 if current is None else 400)
+    now = utcnow()
+    today = now.astimezone(ZoneInfo(person.timezone)).date()
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    locale = person.account.locale
+    # One ordinary day's times; tomorrow's, since today's first dose may already be past.
+    rows = [row for row in missed_dose_rows(person, now) if row.local_date == today + dt.timedelta(days=1)]
+    medicine = current_app.extensions["content"].medicine(current.medicine)
+    with force_locale(locale):
+        html = render_template(
+            "leaflets/my_plan.html",
+            medicine_name=medicine.name(locale) if medicine else current.medicine,
+            person=person,
+            plan=current,
+            clinic=None,
+            rows=rows,
+            paper=paper,
+            locale=locale,
+            qr=qr_data_uri(f"{base}/{locale}/"),
+            printed=today,
+        )
+    body = html_to_pdf(html, base_url=base + "/", css=leaflet_stylesheet())
+    return Response(body, mimetype="application/pdf", headers={"Content-Disposition": 'inline; filename="my-plan.pdf"'})
 
 
 def _today_with_errors(person, **forms):
@@ -137,4 +185,5 @@ def _plan_input(form: PlanForm) -> plans.PlanInput:
     return plans.PlanInput(
         medicine=form.medicine.data, strength="1%", times=form.times(), start_date=form.start_date.data,
         body_areas=areas, other_area=form.other_area.data or "", review_date=form.review_date.data,
+        tube_grams=form.tube()[0], tube_opened=form.tube()[1],
     )  # fmt: skip

@@ -48,6 +48,12 @@ def search(medicine):
     return render_template("public/search.html", medicine=med, form=form, hits=hits)
 
 
+@bp.get("/<locale>/medicines/<medicine>/how-much-cream")
+def how_much_cream(medicine):
+    """The fingertip-unit guide. Its static last part wins over the <topic> rule below, so no topic can take it."""
+    return render_template("public/how_much_cream.html", medicine=medicine_or_404(medicine))
+
+
 @bp.get("/<locale>/medicines/<medicine>/<topic>")
 def topic(medicine, topic):
     med = medicine_or_404(medicine)

@@ -8,6 +8,7 @@ from wtforms.validators import AnyOf, InputRequired, Length, ValidationError
 from app.measures import itch, poem
 from app.patients.symptoms import EFFECTS, OTHER_MAX, RED_FLAGS
 from app.web.fields import CheckboxListField
+from app.web.triage import SIGN_LABELS
 
 EFFECT_LABELS = {
     "burning": _l("Burning or a warm feeling where the cream goes on"),
@@ -17,15 +18,14 @@ EFFECT_LABELS = {
     "cold": _l("Cold-like symptoms"),
     "alcohol_flushing": _l("Flushing or red skin after drinking alcohol"),
 }
-RED_FLAG_LABELS = {
-    "infection": _l("Signs of a skin infection"),
-    "swollen_glands": _l("Swollen glands"),
-    "skin_changes": _l("Skin changes that do not go away"),
-    "allergic_reaction": _l("An allergic reaction: a rash or swelling"),
-    "breathing": _l("Trouble breathing"),
-    "face_swelling": _l("Swelling of the face, lips or tongue"),
+RED_FLAG_LABELS = SIGN_LABELS  # the words of the tiers of help, so the form and the pages say the same
+ITCH_BANDS = {
+    "none": _l("no itch"),
+    "mild": _l("mild itch"),
+    "moderate": _l("moderate itch"),
+    "severe": _l("severe itch"),
+    "very_severe": _l("very severe itch"),
 }
-ITCH_BANDS = {"mild": _l("mild itch"), "moderate": _l("moderate itch"), "severe": _l("severe itch")}
 POEM_BANDS = {
     "clear": _l("clear or almost clear"),
     "mild": _l("mild eczema"),
@@ -152,3 +152,39 @@ class PoemForm(FlaskForm):
     def answers(self) -> dict[str, int]:
         """Each item's score, keyed as poem.ITEMS."""
         return {item: self[item].data for item in poem.ITEMS}
+
+
+class ChildPoemForm(PoemForm):
+    """The same seven questions, worded for a parent answering about their child (POEM's proxy version)."""
+
+    itchy = _question(
+        _l("In the last 7 days, on how many days was your child’s skin itchy because of eczema?"),
+        _l("Choose how many days your child’s skin was itchy."),
+    )
+    sleep = _question(
+        _l("In the last 7 days, on how many nights was your child’s sleep disturbed because of eczema?"),
+        _l("Choose how many nights your child’s sleep was disturbed."),
+    )
+    bleeding = _question(
+        _l("In the last 7 days, on how many days was your child’s skin bleeding because of eczema?"),
+        _l("Choose how many days your child’s skin was bleeding."),
+    )
+    weeping = _question(
+        _l(
+            "In the last 7 days, on how many days was your child’s skin weeping or oozing clear fluid "
+            "because of eczema?"
+        ),
+        _l("Choose how many days your child’s skin was weeping or oozing."),
+    )
+    cracked = _question(
+        _l("In the last 7 days, on how many days was your child’s skin cracked because of eczema?"),
+        _l("Choose how many days your child’s skin was cracked."),
+    )
+    flaking = _question(
+        _l("In the last 7 days, on how many days was your child’s skin flaking off because of eczema?"),
+        _l("Choose how many days your child’s skin was flaking."),
+    )
+    dry = _question(
+        _l("In the last 7 days, on how many days did your child’s skin feel dry or rough because of eczema?"),
+        _l("Choose how many days your child’s skin felt dry or rough."),
+    )

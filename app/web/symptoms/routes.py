@@ -15,6 +15,7 @@ from app.web.symptoms.forms import (
     ITCH_BANDS,
     POEM_BANDS,
     RED_FLAG_LABELS,
+    ChildPoemForm,
     ItchForm,
     PoemForm,
     SideEffectsForm,
@@ -40,6 +41,7 @@ def words() -> dict:
         "itch_bands": ITCH_BANDS,
         "poem_bands": POEM_BANDS,
         "poem_band_ranges": poem_measure.band_ranges(),
+        "poem_attribution": poem_measure.ATTRIBUTION,
     }
 
 
@@ -87,12 +89,24 @@ def side_effect_report(person_id, report_id):
 @bp.route("/poem", methods=["GET", "POST"])
 def poem(person_id):
     person = person_or_404(person_id)
-    form = PoemForm()
+    for_child = is_child(person)
+    form = ChildPoemForm() if for_child else PoemForm()
     if form.validate_on_submit():
         response = symptoms.answer_poem(person, form.answers(), utcnow())
         flash(_("Your answers are saved."), "info")
         return redirect(url_for(".poem_result", person_id=person.id, response_id=response.id))
-    return render_template("symptoms/poem.html", person=person, form=form), 400 if form.errors else 200
+    page = render_template("symptoms/poem.html", person=person, form=form, for_child=for_child)
+    return page, 400 if form.errors else 200
+
+
+def is_child(person) -> bool:
+    """True for a person the account holder looks after, not the holder.
+
+    Nothing stored says who the holder is: the account's first person is the one made at sign-up with
+    "Your name", and every person added later is someone else (a child, say). So once the first person
+    is deleted, the next one is taken as the holder.
+    """
+    return person.id != person.account.people[0].id
 
 
 @bp.get("/poem/<int:response_id>")
