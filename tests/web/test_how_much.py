@@ -192,3 +192,21 @@ def test_no_plan_no_leaflet_and_a_paper_size_it_does_not_know_is_a_400(client, p
     assert client.get(f"/people/{patient.id}/my-plan.pdf").status_code == 404
     save_plan(client, patient)
     assert client.get(f"/people/{patient.id}/my-plan.pdf?paper=a3").status_code == 400
+
+
+def test_the_plan_form_starts_from_the_current_plan_so_a_second_save_keeps_it(app, client, pages, patient):
+    save_plan(client, patient, body_areas=["face", "hands", "other"], other_area="scalp", first_time="07:30",
+              second_time="19:15", tube_grams="60")  # fmt: skip
+    form = pages.get(f"/people/{patient.id}/plan").select_one("form:has(input[name=body_areas])")
+    assert [i["value"] for i in form.select("input[name=body_areas][checked]")] == ["face", "hands", "other"]
+    assert form.select_one("input[name=other_area]")["value"] == "scalp"
+    times = [form.select_one(f"input[name={name}]")["value"] for name in ("first_time", "second_time")]
+    assert times == ["07:30", "19:15"]
+    assert form.select_one("input[name=tube_grams][checked]")["value"] == "60"
+    # Sending back what the form shows keeps every choice.
+    fields = {i["name"]: i["value"] for i in form.select("input[type=text], input[type=date]") if i.get("value")}
+    save_plan(client, patient, **{**fields, "body_areas": ["face", "hands", "other"], "tube_grams": "60"})
+    plan = stored_plan(app, patient)
+    assert (plan.body_areas, plan.other_area, plan.times, plan.tube_grams) == (
+        ["face", "hands"], "scalp", ["07:30", "19:15"], 60
+    )  # fmt: skip

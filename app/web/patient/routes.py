@@ -88,7 +88,7 @@ def plan(person_id):
     person = person_or_404(person_id)
     current = plans.current_plan(person)
     today = utcnow().astimezone(ZoneInfo(person.timezone)).date()
-    form = PlanForm(start_date=today, **_current_tube(current))
+    form = PlanForm(start_date=today, **_current_choices(current))
     form.local_today = today
     medicines = current_app.extensions["content"].medicines.values()
     form.medicine.choices = [SelectChoice(m.slug, m.name(str(get_locale()))) for m in medicines]
@@ -104,11 +104,19 @@ def plan(person_id):
                            status_form=StatusForm(status=current.status if current else None)), status  # fmt: skip
 
 
-def _current_tube(plan) -> dict:
-    """The plan form's tube fields as the current plan has them, so saving the plan again keeps its tube."""
-    if plan is None or not plan.tube_grams:
+def _current_choices(plan) -> dict:
+    """The plan form filled in as the current plan has it (areas, times, tube), so changing one thing and
+    saving again keeps the rest. The start date stays today: a change starts from now."""
+    if plan is None:
         return {}
-    return {"tube_grams": str(plan.tube_grams), "tube_opened": plan.tube_opened}
+    times = list(plan.times)  # "HH:MM"
+    choices = {"body_areas": [*plan.body_areas, *(["other"] if plan.other_area else [])],
+               "other_area": plan.other_area, "doses": str(len(times)), "first_time": times[0]}  # fmt: skip
+    if len(times) > 1:
+        choices["second_time"] = times[1]
+    if plan.tube_grams:
+        choices |= {"tube_grams": str(plan.tube_grams), "tube_opened": plan.tube_opened}
+    return choices
 
 
 @bp.post("/plan/status")
