@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app:create_app
 
-.PHONY: run test lint bench translations translations-update translations-compile setup setup-dev clean
+.PHONY: run test lint bench icons translations translations-update translations-compile setup setup-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ bench: setup-dev
 	$(BIN)/python bench/patients.py
 	$(BIN)/python bench/reminders.py --rounds 1
 	$(BIN)/python bench/clinicians.py
+
+## make icons: rebuild the app icons (PNG, maskable, favicon) from static/icons/icon.svg
+icons: setup-dev
+	$(BIN)/python tools/build_icons.py
 
 ## make translations: extract UI strings and update every catalog (LOCALE=xx starts a new one)
 translations: $(VENV)/.runtime

@@ -43,8 +43,12 @@ def create_app(config=None) -> Flask:
     # Parsed once here, never per request; a broken file stops start-up with its name.
     app.extensions["content"] = ContentStore.load(app.config["CONTENT_DIR"], app.config["LANGUAGES"])
 
-    from app.web import register_web
+    from app.web import compression, register_web, static_files
 
+    # Registered before the web layer's hooks, so they run after them (Flask runs the last registered
+    # first): compression sees each response as the other hooks leave it.
+    compression.register(app)
+    static_files.register(app)
     register_web(app)
 
     from app import cli

@@ -18,6 +18,7 @@ from app.web.leaflets.routes import bp as leaflets_bp
 from app.web.ops.routes import bp as ops_bp
 from app.web.patient import labels, messages
 from app.web.patient.routes import bp as patient_bp
+from app.web.public.meta import bp as meta_bp
 from app.web.public.routes import bp as public_bp
 from app.web.reminders.routes import bp as reminders_bp
 from app.web.sharing.routes import bp as sharing_bp
@@ -28,6 +29,7 @@ def register_web(app: Flask) -> None:
     """Attach every blueprint and the app-wide request hooks."""
     for blueprint in (
         ops_bp,
+        meta_bp,
         public_bp,
         leaflets_bp,
         auth_bp,

@@ -25,12 +25,16 @@ HEADERS = {
 }
 
 
+# Responses that are the same whoever asks: they keep their own Cache-Control for signed-in people too.
+SAME_FOR_EVERYONE = frozenset({"static", "meta.manifest", "meta.robots", "meta.favicon", "meta.apple_touch_icon"})
+
+
 def register(app: Flask) -> None:
     @app.after_request
     def add_security_headers(response):
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
-        # Nothing a signed-in person sees may be kept by a browser or a proxy.
-        if request.endpoint != "static" and current_user and current_user.is_authenticated:
+        # Nothing a signed-in person sees may be kept by a browser or a proxy, but for what is the same for all.
+        if request.endpoint not in SAME_FOR_EVERYONE and current_user and current_user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"
         return response

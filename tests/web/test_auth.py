@@ -83,7 +83,7 @@ def test_sign_up_page_offers_every_time_zone_with_london_until_the_script_finds_
     assert soup.select_one("#timezone option[selected]")["value"] == "Europe/London"
     hidden = soup.select_one("input[type=hidden][data-timezone-for=timezone]")
     assert hidden["name"] == "detected_timezone" and hidden["data-keep-choice"] == "false"
-    assert soup.find("script", src="/static/js/timezone.js")
+    assert soup.find("script", src=re.compile(r"^/static/js/timezone\.js\?v=[0-9a-f]{12}$"))
     assert soup.select_one("label[for=name]").get_text(strip=True) == "Your name or a nickname"
 
 

@@ -39,6 +39,14 @@ MATRIX = {
     "/<locale>/medicines/<medicine>/leaflet.pdf": {"GET": (200, 200, 200, 200, 200, 200)},
     "/<locale>/medicines/<medicine>/search": {"GET": (200, 200, 200, 200, 200, 200)},
     "/healthz": {"GET": (200, 200, 200, 200, 200, 200)},
+    # What browsers and crawlers ask for by themselves; /today, the installed app's start, sends each
+    # to their own landing page (a visitor to sign in).
+    "/manifest.webmanifest": {"GET": (200, 200, 200, 200, 200, 200)},
+    "/robots.txt": {"GET": (200, 200, 200, 200, 200, 200)},
+    "/favicon.ico": {"GET": (200, 200, 200, 200, 200, 200)},
+    "/apple-touch-icon.png": {"GET": (200, 200, 200, 200, 200, 200)},
+    "/apple-touch-icon-precomposed.png": {"GET": (200, 200, 200, 200, 200, 200)},
+    "/today": {"GET": (LOGIN, 302, 302, 302, 302, 302)},
     "/account/login": {"GET": (200, 302, 302, 302, 302, 302), "POST": (400, 400, 400, 400, 400, 400)},
     "/account/logout": {"POST": (302, 302, 302, 302, 302, 302)},
     "/account/signup": {"GET": (200, 200, 200, 200, 200, 200), "POST": (400, 400, 400, 400, 400, 400)},

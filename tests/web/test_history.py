@@ -127,7 +127,7 @@ def test_charts_are_labelled_images_followed_by_a_table(may):
 def test_no_inline_styles_and_the_stylesheet_is_linked(may):
     assert not may.select("[style]") and not may.find_all("style")
     assert all(script.get("src") for script in may.find_all("script"))
-    assert may.head.select_one('link[rel=stylesheet][href$="css/history.css"]')
+    assert may.head.select_one('link[rel=stylesheet][href^="/static/css/history.css?v="]')
 
 
 def test_the_stylesheet_is_served(client):

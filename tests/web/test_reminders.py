@@ -5,6 +5,7 @@ The person lives in London (BST, UTC+1 in June) with a plan made at 07:30 on 1 J
 """
 
 import datetime as dt
+import re
 
 import pytest
 from bs4 import BeautifulSoup
@@ -224,7 +225,7 @@ def test_the_page_explains_push_on_iphone_and_hides_its_buttons_until_javascript
     assert push.select_one("[data-push-status]")["aria-live"] == "polite"
     assert push["data-csrf"] and push["data-subscribe-url"] == f"/people/{person.id}/reminders/push"
     assert push["data-vapid-key"], "the browser needs the server's public key to subscribe"
-    assert page.find("script", src="/static/js/push.js").has_attr("defer")
+    assert page.find("script", src=re.compile(r"^/static/js/push\.js\?v=[0-9a-f]{12}$")).has_attr("defer")
 
 
 def test_viewing_the_settings_page_changes_nothing(app, pages, person):
