@@ -55,7 +55,7 @@ def test_itch_page_offers_0_to_10_with_labelled_ends(pages, person):
     assert [r["value"] for r in scale.select("input[type=radio]")] == [str(n) for n in range(11)]
     assert scale.find("label", attrs={"for": "peak-0"}).get_text(strip=True) == "0 no itch"
     assert scale.find("label", attrs={"for": "peak-10"}).get_text(strip=True) == "10 worst itch imaginable"
-    assert page.find("label", string="Itch woke me up last night")
+    assert page.find("label", attrs={"for": "woke_up"}).get_text(strip=True) == "Itch woke me up last night"
 
 
 def test_logging_itch_saves_it_for_the_local_day_and_shows_the_band_in_words(app, pages, person, post):
