@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.browser.conftest import follow, screenshot
+from tests.browser.test_pages import sideways_overflow, violations
 
 SMALL = {"viewport": {"width": 360, "height": 640}, "locale": "en-GB", "timezone_id": "Europe/London"}
 emails = itertools.count()
@@ -100,9 +101,11 @@ def test_print_leaves_out_navigation_and_keeps_the_name(phone, live_server):
 
 
 @pytest.mark.parametrize("phone", [SMALL, {**SMALL, "color_scheme": "dark"}], indirect=True, ids=["light", "dark"])
-def test_today_and_itch_screenshots(phone, live_server, request):
+def test_today_and_itch_fit_a_small_phone_and_pass_axe_in_light_and_dark(phone, live_server, request):
     scheme = request.node.callspec.id.split("-")[0]
     person = sign_up(phone, live_server)
     for page in ("today", "itch"):
         phone.goto(f"{person}/{page}")
         screenshot(phone, f"polish_{page}_360_{scheme}")
+        assert sideways_overflow(phone) <= 0, page
+        assert violations(phone) == [], page

@@ -4,16 +4,14 @@
 import datetime as dt
 import json
 
-from flask import Response, abort, current_app, render_template, request
-from flask_babel import force_locale
+from flask import Response, abort, request
 
 from app.clinics import audit, exports, fhir, records
-from app.leaflets.pdf import PAPER_SIZES, html_to_pdf, qr_data_uri
+from app.leaflets.pdf import PAPER_SIZES
 from app.patients import history
 from app.patients.plans import current_plan
 from app.web.clinician.access import bp, clinician_required, patient_or_404, utcnow
-from app.web.leaflets.routes import _stylesheet
-from app.web.patient.missed import missed_dose_rows
+from app.web.leaflets.my_plan import my_plan_pdf
 
 EXPORT_DAYS, MAX_DAYS = 90, 730
 TABLES = ("slots", "applications", "symptoms", "poem")
@@ -69,25 +67,6 @@ def my_plan(clinician, person_id):
     if paper not in PAPER_SIZES or plan is None:
         abort(404 if plan is None else 400)
     now = utcnow()
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    locale = person.account.locale
-    today = history.local_today(person, now)
-    # One ordinary day's times; tomorrow's, since today's first dose may already be past.
-    rows = [row for row in missed_dose_rows(person, now) if row.local_date == today + dt.timedelta(days=1)]
-    medicine = current_app.extensions["content"].medicine(plan.medicine)
-    with force_locale(locale):
-        html = render_template(
-            "leaflets/my_plan.html",
-            medicine_name=medicine.name(locale) if medicine else plan.medicine,
-            person=person,
-            plan=plan,
-            clinic=clinician.clinic,
-            rows=rows,
-            paper=paper,
-            locale=locale,
-            qr=qr_data_uri(f"{base}/{locale}/"),
-            printed=today,
-        )
+    response = my_plan_pdf(person, plan, clinician.clinic, paper, now)
     audit.record(clinician, person, audit.EXPORT, "my-plan leaflet", now)
-    body = html_to_pdf(html, base_url=base + "/", css=_stylesheet())
-    return Response(body, mimetype="application/pdf", headers={"Content-Disposition": 'inline; filename="my-plan.pdf"'})
+    return response

@@ -3,16 +3,16 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale, get_locale
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 from wtforms import SelectChoice
 
 from app.dosing.clock import local_instants
-from app.leaflets.pdf import PAPER_SIZES, html_to_pdf, qr_data_uri
+from app.leaflets.pdf import PAPER_SIZES
 from app.patients import doses, plans, supply
-from app.web.leaflets.routes import _stylesheet as leaflet_stylesheet
+from app.web.leaflets.my_plan import my_plan_pdf
 from app.web.patient import amounts
 from app.web.patient.access import person_or_404
 from app.web.patient.forms import ApplyForm, EmptyForm, PlanForm, SkipForm, StatusForm
@@ -144,28 +144,7 @@ def my_plan(person_id):
     current = plans.current_plan(person)
     if current is None or paper not in PAPER_SIZES:
         abort(404 if current is None else 400)
-    now = utcnow()
-    today = now.astimezone(ZoneInfo(person.timezone)).date()
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    locale = person.account.locale
-    # One ordinary day's times; tomorrow's, since today's first dose may already be past.
-    rows = [row for row in missed_dose_rows(person, now) if row.local_date == today + dt.timedelta(days=1)]
-    medicine = current_app.extensions["content"].medicine(current.medicine)
-    with force_locale(locale):
-        html = render_template(
-            "leaflets/my_plan.html",
-            medicine_name=medicine.name(locale) if medicine else current.medicine,
-            person=person,
-            plan=current,
-            clinic=None,
-            rows=rows,
-            paper=paper,
-            locale=locale,
-            qr=qr_data_uri(f"{base}/{locale}/"),
-            printed=today,
-        )
-    body = html_to_pdf(html, base_url=base + "/", css=leaflet_stylesheet())
-    return Response(body, mimetype="application/pdf", headers={"Content-Disposition": 'inline; filename="my-plan.pdf"'})
+    return my_plan_pdf(person, current, None, paper, utcnow())
 
 
 def _today_with_errors(person, **forms):
