@@ -24,7 +24,17 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
 setup: $(VENV)/.runtime translations-compile
 	$(BIN)/flask db upgrade
 
-setup-dev: $(VENV)/.dev translations-compile
+# The Nu HTML checker (tests/web/test_html_valid.py), from tools/vnu/package-lock.json, run with the system's Java.
+# Without npm it is not installed and that test skips (in CI it fails). --ignore-scripts: vnu-jar's postinstall
+# would download a JRE of its own.
+VNU := tools/vnu/node_modules/.installed
+$(VNU): tools/vnu/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  (cd tools/vnu && npm ci --ignore-scripts --no-audit --no-fund --silent) && touch $@ \
+	  || echo "tools/vnu: npm ci failed; the HTML check will be skipped"; \
+	else echo "tools/vnu: no npm, so the HTML check will be skipped (apt-get install npm default-jre-headless)"; fi
+
+setup-dev: $(VENV)/.dev translations-compile $(VNU)
 
 ## make run: set up, migrate, compile translations, offer the demo on an empty database, serve on http://127.0.0.1:$(PORT)
 run: setup

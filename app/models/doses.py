@@ -8,6 +8,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.extensions import db
 from app.models.types import UTCDateTime
 
+# Request keys. Every form that records something (and the phone's offline queue) sends a random key with
+# it; the record keeps it, and a unique index on (person_id, request_key) makes a resent request, or two
+# tabs racing with the same one, store once. A unique index, not a table constraint: the same guard, and
+# SQLite adds it without copying the table. NULLs never collide, so requests without a key store as before.
+REQUEST_KEY_LENGTH = 64
+
 
 class WindowNames:
     """The names app.dosing.windows reads (scheduled, opens, closes, min_gap) over a slot's column names."""
@@ -63,8 +69,12 @@ class Application(db.Model):
     """One reported application of the cream, with the rule's verdict when it was reported."""
 
     __tablename__ = "applications"
-    # Serves every query by person, and the clinic dashboard's "last activity" as a lookup.
-    __table_args__ = (Index("ix_applications_person_recorded", "person_id", "recorded_at"),)
+    # Serves every query by person, and the clinic dashboard's "last activity" as a lookup; the unique
+    # index, a resent request (REQUEST_KEY_LENGTH, above) as a lookup and a store-once guard.
+    __table_args__ = (
+        Index("ix_applications_person_recorded", "person_id", "recorded_at"),
+        Index("uq_applications_person_request_key", "person_id", "request_key", unique=True),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     slot_id: Mapped[int | None] = mapped_column(ForeignKey("dose_slots.id", ondelete="SET NULL"), nullable=True)
@@ -78,17 +88,21 @@ class Application(db.Model):
     verdict: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(8), default="web")
     voided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The key the form or the offline queue sent with the report (None: sent without one).
+    request_key: Mapped[str | None] = mapped_column(String(REQUEST_KEY_LENGTH), nullable=True)
 
 
 class Skip(db.Model):
     """A dose skipped on purpose, with the patient's reason."""
 
     __tablename__ = "skips"
+    __table_args__ = (Index("uq_skips_person_request_key", "person_id", "request_key", unique=True),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     slot_id: Mapped[int] = mapped_column(ForeignKey("dose_slots.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    request_key: Mapped[str | None] = mapped_column(String(REQUEST_KEY_LENGTH), nullable=True)
 
 
 class RecordEdit(db.Model):

@@ -27,32 +27,85 @@ class RecordError(ValueError):
         self.code = code
 
 
+class Repeated(Exception):
+    """A request whose key the person's record holds already (a resend, or its twin from another tab won the
+    race): nothing new is stored. `record` is what the first one stored; for an application not undone since,
+    `judgement` is the verdict it was given, to answer in the same words."""
+
+    def __init__(self, record, judgement: Judgement | None = None):
+        super().__init__(record)
+        self.record = record
+        self.judgement = judgement
+
+
+def stored_with_key(model, person: Person, request_key: str | None):
+    """The person's record of this kind (Application, Skip, ItchEntry) stored with this request key, if any."""
+    if request_key is None:
+        return None
+    return db.session.scalar(select(model).where(model.person_id == person.id, model.request_key == request_key))
+
+
 def record_application(
-    person: Person, at: dt.datetime, now: dt.datetime, source: str = "web", for_slot: int | None = None
+    person: Person,
+    at: dt.datetime,
+    now: dt.datetime,
+    source: str = "web",
+    for_slot: int | None = None,
+    request_key: str | None = None,
+    tapped_at: dt.datetime | None = None,
 ) -> tuple[int, Judgement]:
     """Store an application reported for instant `at` (now, or up to 24 hours back) with the rule's verdict.
 
     With `for_slot` (a reminder's "Applied" action, bound to its dose) it is stored only when it counts
     for that very slot; else nothing is stored and RecordError("reminder_closed") says why, so a replayed
-    or stale action never adds an extra. Returns the new application's id with the judgement. The tap
-    is the busiest write there is, so it reads and writes with plain statements (the slots; the insert;
-    the slot's outcome when the dose counts), not through the ORM.
+    or stale action never adds an extra. With `request_key`, a request already stored raises Repeated
+    (before any other check: a resend is answered as the first was, however late it comes). `tapped_at`,
+    the instant of a tap kept offline, is taken up to 24 hours back; `at` is then judged from it by the
+    caller, while `now` stays the time of recording. Returns the new application's id with the judgement.
+    The tap is the busiest write there is, so it reads and writes with plain statements (the slots; the
+    insert; the slot's outcome when the dose counts), not through the ORM.
     """
+    _raise_if_repeated(Application, person, request_key)
+    if tapped_at is not None and tapped_at < now - REPORT_BACK:
+        raise RecordError("tap_too_old")
     if at > now + dt.timedelta(minutes=1):
         raise RecordError("future")
     if at < now - REPORT_BACK:
         raise RecordError("too_old")
     try:
-        return _judge_and_store(person, at, now, source, for_slot)
+        return _judge_and_store(person, at, now, source, for_slot, request_key)
     except IntegrityError:
         # Another tap counted for this slot between our read and our write: judge again on what is
-        # stored now (it will not count). Any other integrity error fails the second time too.
+        # stored now (it will not count). Or the same request from another tab stored first: answer
+        # as it. Any other integrity error fails the second time too.
         db.session.rollback()
-        return _judge_and_store(person, at, now, source, for_slot)
+        _raise_if_repeated(Application, person, request_key)
+        return _judge_and_store(person, at, now, source, for_slot, request_key)
+
+
+def _raise_if_repeated(model, person: Person, request_key: str | None) -> None:
+    """Repeated, when the person's record holds a `model` stored with this request key."""
+    record = stored_with_key(model, person, request_key)
+    if record is None:
+        return
+    if isinstance(record, Application) and record.voided_at is None:
+        raise Repeated(record, _as_judged(person, record))
+    raise Repeated(record)
+
+
+def _as_judged(person: Person, application: Application) -> Judgement:
+    """The rule's judgement of a stored application as a new report of it: its own dose left out of what
+    counts, the others as they are now. `rejudge` keeps the stored verdict equal to this."""
+    at = application.applied_at
+    reading = ledger.read(person, at - CONTEXT, at + CONTEXT)
+    counted = list(reading.counted)
+    if application.counts_for_slot_id is not None and at in counted:
+        counted.remove(at)
+    return ledger.Ledger(reading.slots, counted).judge(at)
 
 
 def _judge_and_store(
-    person: Person, at: dt.datetime, now: dt.datetime, source: str, for_slot: int | None
+    person: Person, at: dt.datetime, now: dt.datetime, source: str, for_slot: int | None, request_key: str | None
 ) -> tuple[int, Judgement]:
     judgement = ledger.read(person, at - CONTEXT, at + CONTEXT).judge(at)
     slot, counts = judgement.slot, judgement.verdict.counts
@@ -69,6 +122,7 @@ def _judge_and_store(
             "verdict": judgement.verdict.value,
             "source": source,
             "counts_for_slot_id": slot.id if counts else None,
+            "request_key": request_key,
         },
     )
     if counts:
@@ -94,16 +148,45 @@ def undo_application(person: Person, application_id: int, now: dt.datetime) -> A
     return application
 
 
-def skip_dose(person: Person, slot_id: int, reason: str, now: dt.datetime) -> Skip:
-    """Skip an open or upcoming dose on purpose, with a reason."""
+def skip_dose(
+    person: Person,
+    slot_id: int,
+    reason: str,
+    now: dt.datetime,
+    request_key: str | None = None,
+    tapped_at: dt.datetime | None = None,
+) -> Skip:
+    """Skip an open or upcoming dose on purpose, with a reason.
+
+    A request already stored with `request_key` raises Repeated. `tapped_at`, the instant of a tap kept
+    offline (up to 24 hours back), is when the slot had to be still open: a skip tapped in the window
+    counts though the window closed before it was sent. Whether the dose is recorded already is asked now.
+    """
+    _raise_if_repeated(Skip, person, request_key)
+    try:
+        return _store_skip(person, slot_id, reason, now, request_key, tapped_at)
+    except (RecordError, IntegrityError) as error:
+        # The same request from another tab may have stored its skip since we looked (the slot is recorded
+        # now, or the unique index stopped our row): answer as it did.
+        if isinstance(error, IntegrityError):
+            db.session.rollback()
+        _raise_if_repeated(Skip, person, request_key)
+        raise
+
+
+def _store_skip(
+    person: Person, slot_id: int, reason: str, now: dt.datetime, request_key: str | None, tapped_at: dt.datetime | None
+) -> Skip:
+    if tapped_at is not None and tapped_at < now - REPORT_BACK:
+        raise RecordError("tap_too_old")
     slot = db.session.get(DoseSlot, slot_id)
     if slot is None or slot.person_id != person.id:
         raise RecordError("not_found")
-    if slot.closes_at <= now or slot.paused:
+    if slot.closes_at <= (tapped_at or now) or slot.paused:
         raise RecordError("slot_closed")
     if _recorded(slot):
         raise RecordError("already_recorded")
-    skip = Skip(person_id=person.id, slot_id=slot.id, reason=reason.strip(), recorded_at=now)
+    skip = Skip(person_id=person.id, slot_id=slot.id, reason=reason.strip(), recorded_at=now, request_key=request_key)
     db.session.add(skip)
     db.session.flush()
     ledger.store_outcomes(DoseSlot.id == slot.id)
@@ -162,4 +245,14 @@ def _horizon_short(person: Person, now: dt.datetime) -> bool:
     return last is None or last < now + dt.timedelta(days=7)
 
 
-__all__ = ["RecordError", "TodayView", "Verdict", "record_application", "skip_dose", "today_view", "undo_application"]
+__all__ = [
+    "RecordError",
+    "Repeated",
+    "TodayView",
+    "Verdict",
+    "record_application",
+    "skip_dose",
+    "stored_with_key",
+    "today_view",
+    "undo_application",
+]

@@ -39,13 +39,17 @@ class CalendarSlot:
 
 @dataclass(frozen=True)
 class CalendarDay:
-    """One day cell; days of the weeks around the month have `in_month` False and nothing in them."""
+    """One day cell; days of the weeks around the month have `in_month` False and nothing in them.
+
+    `is_future` days are after the person's today: a phone's list of days leaves them out.
+    """
 
     date: dt.date
     in_month: bool
     is_today: bool
     slots: tuple[CalendarSlot, ...] = ()
     extras: int = 0
+    is_future: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,11 @@ class MonthCalendar:
     @property
     def has_slots(self) -> bool:
         return any(day.slots for week in self.weeks for day in week)
+
+    @property
+    def not_started(self) -> bool:
+        """Every day of the month is still to come."""
+        return all(day.is_future for week in self.weeks for day in week if day.in_month)
 
     @property
     def previous(self) -> dt.date:
@@ -163,9 +172,9 @@ def _calendar(person: Person, year: int, month: int, now: dt.datetime, first_wee
     today = local_today(person, now)
     weeks = [
         [
-            CalendarDay(day, True, day == today, tuple(by_day.get(day, ())), extras.get(day, 0))
+            CalendarDay(day, True, day == today, tuple(by_day.get(day, ())), extras.get(day, 0), day > today)
             if day.month == month
-            else CalendarDay(day, False, day == today)
+            else CalendarDay(day, False, day == today, is_future=day > today)
             for day in week
         ]
         for week in calendar.Calendar(first_weekday).monthdatescalendar(year, month)

@@ -7,13 +7,14 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.measures import itch, poem
 from app.models import ItchEntry, Person, PoemResponse, RecordEdit, SideEffectReport
 from app.patients import triage
+from app.patients.doses import REPORT_BACK, Repeated, stored_with_key
 
 # The common side effects a person can tick, in the order the page lists them.
 EFFECTS = ("burning", "redness", "itching", "headache", "cold", "alcohol_flushing")
@@ -44,34 +45,104 @@ def itch_on(person: Person, local_date: dt.date) -> ItchEntry | None:
     )
 
 
-def log_itch(person: Person, local_date: dt.date, peak: int, woke_up: bool, now: dt.datetime) -> ItchEntry:
-    """Store the day's peak itch; a second log the same day replaces it and keeps the old values."""
+def log_itch(
+    person: Person,
+    local_date: dt.date,
+    peak: int,
+    woke_up: bool,
+    now: dt.datetime,
+    request_key: str | None = None,
+    tapped_at: dt.datetime | None = None,
+) -> ItchEntry:
+    """Store the day's peak itch; a second log the same day replaces it and keeps the old values.
+
+    With `request_key`, a request stored before (even one a later log has replaced since) raises Repeated
+    and changes nothing. `tapped_at`, the instant of a log kept offline, may be up to 24 hours back; the
+    caller takes `local_date` from it.
+    """
+    if (earlier := itch_with_key(person, request_key)) is not None:
+        raise Repeated(earlier)
+    _check_itch(person, local_date, peak, now, tapped_at)
+    entry = itch_on(person, local_date)
+    if entry is None:
+        created = _new_itch(person, local_date, peak, woke_up, now, request_key)
+        if created is not None:
+            return created
+        # Another log for this day landed between our read and our write: update that one, unless it was
+        # this very request from another tab.
+        if (earlier := itch_with_key(person, request_key)) is not None:
+            raise Repeated(earlier)
+        entry = itch_on(person, local_date)
+    if request_key is not None and entry.request_key == request_key:
+        raise Repeated(entry)  # its twin from another tab, just stored
+    # The same values again change nothing, and the entry keeps the key that wrote them.
+    if (entry.peak_itch, entry.woke_up) != (peak, bool(woke_up)):
+        _replace_itch(person, entry, peak, woke_up, now, request_key)
+    return entry
+
+
+def _check_itch(person: Person, local_date: dt.date, peak: int, now: dt.datetime, tapped_at: dt.datetime | None):
     try:
         itch.check_peak(peak)
     except ValueError:
         raise SymptomError("peak_out_of_range") from None
     if local_date > local_today(person, now):
         raise SymptomError("future_date")
-    entry = itch_on(person, local_date)
-    if entry is None:
-        created = _new_itch(person, local_date, peak, woke_up, now)
-        if created is not None:
-            return created
-        # Another log for this day landed between our read and our write: update that one.
-        entry = itch_on(person, local_date)
-    if (entry.peak_itch, entry.woke_up) != (peak, bool(woke_up)):
-        before = {"peak_itch": entry.peak_itch, "woke_up": entry.woke_up, "recorded_at": entry.recorded_at.isoformat()}
-        db.session.add(RecordEdit(person_id=person.id, record_type="itch", record_id=entry.id,
-                                  action="update", at=now, before=before))  # fmt: skip
-        entry.peak_itch, entry.woke_up, entry.recorded_at = peak, bool(woke_up), now
-        db.session.commit()
+    if tapped_at is not None and tapped_at < now - REPORT_BACK:
+        raise SymptomError("tap_too_old")
+
+
+def itch_with_key(person: Person, request_key: str | None) -> ItchEntry | None:
+    """The itch entry a request with this key wrote, whether its values are still held or replaced since."""
+    entry = stored_with_key(ItchEntry, person, request_key)
+    if entry is None and request_key is not None:
+        replaced = select(RecordEdit.record_id).where(
+            RecordEdit.person_id == person.id,
+            RecordEdit.record_type == "itch",
+            RecordEdit.before["request_key"].as_string() == request_key,
+        )
+        entry_id = db.session.scalar(replaced.limit(1))
+        entry = db.session.get(ItchEntry, entry_id) if entry_id is not None else None
     return entry
 
 
-def _new_itch(person: Person, local_date: dt.date, peak: int, woke_up: bool, now: dt.datetime) -> ItchEntry | None:
+def _replace_itch(
+    person: Person, entry: ItchEntry, peak: int, woke_up: bool, now: dt.datetime, request_key: str | None
+) -> None:
+    """Give the entry new values, keeping the old ones (and the key that wrote them) in a RecordEdit.
+
+    A keyed log writes only over values another request wrote: its twin from another tab, which got here
+    first, leaves nothing to write (and Repeated is raised).
+    """
+    before = {"peak_itch": entry.peak_itch, "woke_up": entry.woke_up, "recorded_at": entry.recorded_at.isoformat()}
+    if entry.request_key is not None:
+        before["request_key"] = entry.request_key
+    db.session.add(
+        RecordEdit(person_id=person.id, record_type="itch", record_id=entry.id, action="update", at=now, before=before)
+    )
+    written = update(ItchEntry).where(ItchEntry.id == entry.id)
+    if request_key is not None:
+        written = written.where(or_(ItchEntry.request_key.is_(None), ItchEntry.request_key != request_key))
+    values = {"peak_itch": peak, "woke_up": bool(woke_up), "recorded_at": now, "request_key": request_key}
+    result = db.session.execute(written.values(**values), execution_options={"synchronize_session": "fetch"})
+    if result.rowcount == 0 and request_key is not None:
+        db.session.rollback()
+        raise Repeated(itch_with_key(person, request_key))
+    db.session.commit()
+
+
+def _new_itch(
+    person: Person, local_date: dt.date, peak: int, woke_up: bool, now: dt.datetime, request_key: str | None
+) -> ItchEntry | None:
     """The day's first entry, stored; None if another request stored one first."""
-    entry = ItchEntry(person_id=person.id, local_date=local_date, peak_itch=peak, woke_up=bool(woke_up),
-                      recorded_at=now)  # fmt: skip
+    entry = ItchEntry(
+        person_id=person.id,
+        local_date=local_date,
+        peak_itch=peak,
+        woke_up=bool(woke_up),
+        recorded_at=now,
+        request_key=request_key,
+    )
     db.session.add(entry)
     try:
         db.session.commit()

@@ -15,6 +15,7 @@ from app.web.auth.routes import bp as auth_bp
 from app.web.clinician import bp as clinician_bp
 from app.web.history.routes import bp as history_bp
 from app.web.leaflets.routes import bp as leaflets_bp
+from app.web.offline.routes import bp as offline_bp
 from app.web.ops.routes import bp as ops_bp
 from app.web.patient import labels, messages
 from app.web.patient.routes import bp as patient_bp
@@ -31,6 +32,7 @@ def register_web(app: Flask) -> None:
         ops_bp,
         meta_bp,
         public_bp,
+        offline_bp,
         leaflets_bp,
         auth_bp,
         patient_bp,

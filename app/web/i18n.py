@@ -16,6 +16,14 @@ def register(app: Flask) -> None:
     app.context_processor(lambda: {"alternates": alternates, "current_locale": str(get_locale())})
     app.context_processor(bound_gettext)
     app.add_template_filter(long_date)
+    app.after_request(say_language)
+
+
+def say_language(response):
+    """Content-Language on pages: the service worker shows its offline page for a personal address in it."""
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Language", str(get_locale()))
+    return response
 
 
 def bound_gettext() -> dict:

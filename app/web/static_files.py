@@ -15,7 +15,7 @@ from flask import Flask, current_app, request
 from werkzeug.security import safe_join
 
 IMMUTABLE = "public, max-age=31536000, immutable"
-# A service worker keeps one URL (/sw.js, app/web/reminders/routes.py) and the browser checks it for a new
+# A service worker keeps one URL (/sw.js, app/web/offline/routes.py) and the browser checks it for a new
 # version itself: it must never be cached for a year, so it never gets a hash.
 UNHASHED = frozenset({"sw.js"})
 CACHEABLE_STATUS = (200, 206, 304)

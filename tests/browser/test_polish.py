@@ -65,7 +65,8 @@ def test_the_focus_ring_stands_out_3_to_1_from_each_background(phone, live_serve
     person = sign_up(phone, live_server)
     phone.goto(person + "/itch")
     phone.keyboard.press("Tab")  # keyboard use: focus now shows as :focus-visible
-    for selector in (".help-link", ".person-nav a", "#peak-3", "main button[type=submit]", ".site-footer a"):
+    # On a phone the bottom tab bar takes the place of the person's menu (.person-nav, hidden there).
+    for selector in (".help-link", ".tab-bar a", "#peak-3", "main button[type=submit]", ".site-footer a"):
         element = phone.locator(selector).first
         element.focus()
         visible, ring, background = element.evaluate(RING_AND_BACKGROUND)
@@ -96,7 +97,8 @@ def test_print_leaves_out_navigation_and_keeps_the_name(phone, live_server):
     phone.emulate_media(media="print")
     assert not phone.locator(".person-nav").is_visible()
     assert not phone.locator(".account-nav").is_visible()
-    assert not phone.locator(".language-switcher").is_visible()
+    assert not phone.locator(".tab-bar").is_visible()
+    assert not any(switcher.is_visible() for switcher in phone.locator(".language-switcher").all())
     assert "Robin" in phone.locator("h1").inner_text()
 
 

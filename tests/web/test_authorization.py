@@ -32,6 +32,7 @@ LOGIN = 302  # pages send a visitor to sign in
 MATRIX = {
     "/": {"GET": (302, 302, 302, 302, 302, 302)},
     "/<locale>/": {"GET": (200, 200, 200, 200, 200, 200)},
+    "/<locale>/offline": {"GET": (200, 200, 200, 200, 200, 200)},
     "/<locale>/medicines/<medicine>/": {"GET": (200, 200, 200, 200, 200, 200)},
     "/<locale>/medicines/<medicine>/<topic>": {"GET": (200, 200, 200, 200, 200, 200)},
     "/<locale>/medicines/<medicine>/how-much-cream": {"GET": (200, 200, 200, 200, 200, 200)},
@@ -60,6 +61,7 @@ MATRIX = {
         "POST": (LOGIN, 302, 404, 404, 404, 404),
     },
     "/account/settings": {"GET": (LOGIN, 200, 200, 200, 200, 200), "POST": (LOGIN, 302, 302, 302, 302, 302)},
+    "/account/language": {"POST": (LOGIN, 400, 400, 400, 400, 400)},
     "/people/<int:person_id>/today": {"GET": (LOGIN, 200, 404, 404, 404, 404)},
     "/people/<int:person_id>/plan": {"GET": (LOGIN, 200, 404, 404, 404, 404), "POST": (LOGIN, 400, 404, 404, 404, 404)},
     "/people/<int:person_id>/my-plan.pdf": {"GET": (LOGIN, 200, 404, 404, 404, 404)},

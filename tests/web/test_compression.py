@@ -24,10 +24,12 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 @pytest.fixture(autouse=True)
 def same_bytes_each_time(monkeypatch):
-    """A fixed clock for the views, and CSRF tokens signed at one fixed second: a page renders the same twice."""
+    """A fixed clock for the views, CSRF tokens signed at one fixed second and one request key for every form:
+    a page renders the same twice."""
     for view in ("app.web.patient.routes", "app.web.api.routes"):
         monkeypatch.setattr(f"{view}.utcnow", lambda: LONDON_0810)
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: 1_780_000_000)
+    monkeypatch.setattr("app.web.request_keys.new_key", lambda: "0" * 32)
 
 
 @pytest.fixture

@@ -80,7 +80,8 @@ def test_the_guide_shows_both_tables_and_a_picture_with_a_text_alternative(pages
     )
     assert {text(t) for t in svg.find_all("text")} >= {"1", "2", "3", "4", "5", "6", "7", "Front", "Back"}
     assert "not a dose" in text(soup.select_one(".ftu-thin"))
-    assert not soup.find("script"), "the guide works without JavaScript"
+    scripts = [script.get("src", "inline") for script in soup.find_all("script")]
+    assert all("/js/offline.js" in src for src in scripts), f"the guide works without JavaScript: {scripts}"
 
 
 @pytest.mark.parametrize(("locale", "grams"), [("es", "1,25 g"), ("fr", "1,25 g")])

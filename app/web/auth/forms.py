@@ -1,13 +1,13 @@
-"""Forms of the account pages: sign up, log in, password reset, people and settings."""
+"""Forms of the account pages: sign up, log in, password reset, people, settings and the language switch."""
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
 
 from app.accounts import DEFAULT_TIMEZONE, MAX_PASSWORD_LENGTH, check_password, timezone_names
+from app.web.forms import Form
 from app.web.i18n import native_name
 
 
@@ -132,7 +132,7 @@ def language_choices() -> list[SelectChoice]:
     return [SelectChoice(code, native_name(code)) for code in current_app.config["LANGUAGES"]]
 
 
-class SignUpForm(TimezoneMixin, LocaleMixin, FlaskForm):
+class SignUpForm(TimezoneMixin, LocaleMixin, Form):
     email = email_field()
     password = new_password_field(_l("Choose a password"))
     name = name_field(_l("Your name or a nickname"))
@@ -146,7 +146,7 @@ class SignUpForm(TimezoneMixin, LocaleMixin, FlaskForm):
             raise ValidationError(" ".join(str(e) for e in errors))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = email_field(autocomplete="username")
     password = PasswordField(
         _l("Password"),
@@ -159,11 +159,11 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(Form):
     email = email_field()
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = new_password_field(_l("New password"))
 
     def __init__(self, *args, email: str = "", **kwargs):
@@ -176,11 +176,18 @@ class NewPasswordForm(FlaskForm):
             raise ValidationError(" ".join(str(e) for e in errors))
 
 
-class PersonForm(TimezoneMixin, FlaskForm):
+class PersonForm(TimezoneMixin, Form):
     name = name_field(_l("Name or nickname"))
     timezone = timezone_field()
     detected_timezone = HiddenField()
 
 
-class SettingsForm(LocaleMixin, FlaskForm):
+class SettingsForm(LocaleMixin, Form):
     locale = SelectField(_l("Language"), choices=language_choices, validate_choice=False)
+
+
+class LanguageForm(LocaleMixin, Form):
+    """The language switch of signed-in pages: the button pressed names the language; `next` is the page."""
+
+    locale = StringField()
+    next = HiddenField()

@@ -217,3 +217,7 @@ def settings():
             flash(_("Your settings are saved."), "info")
         return redirect(url_for(".settings"))
     return render_template("auth/settings.html", form=form), 400 if form.errors else 200
+
+
+# The language switch and the navigation of signed-in pages add themselves to bp.
+from app.web.auth import navigation  # noqa: E402, F401

@@ -3,18 +3,18 @@
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from app.clinics.care import CUTOFF_BOUNDS, EARLY_BOUNDS, MIN_GAP_BOUNDS
 from app.patients.plans import RuleChange
 from app.web.auth.forms import email_field, name_field, new_password_field, password_errors
+from app.web.forms import Form
 
 TIME_PATTERN = r"^\s*([01]\d|2[0-3]):[0-5]\d\s*$"
 
 
-class CodeForm(FlaskForm):
+class CodeForm(Form):
     code = StringField(
         _l("6-digit code from your authenticator app"),
         validators=[InputRequired(_l("Enter the 6-digit code.")),
@@ -23,12 +23,12 @@ class CodeForm(FlaskForm):
     )  # fmt: skip
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = email_field()
     is_admin = BooleanField(_l("Can also invite clinicians (clinic admin)"))
 
 
-class AcceptInviteForm(FlaskForm):
+class AcceptInviteForm(Form):
     name = name_field(_l("Your name as patients will see it"))
     password = new_password_field(_l("Choose a password"))
 
@@ -57,7 +57,7 @@ def minutes_field(label, bounds: tuple[int, int]) -> IntegerField:
     ], render_kw={"inputmode": "numeric"})  # fmt: skip
 
 
-class PlanEditForm(FlaskForm):
+class PlanEditForm(Form):
     first_time = time_field(_l("First dose time"), required=True)
     second_time = time_field(_l("Second dose time (leave empty for once a day)"), required=False)
     early_minutes = minutes_field(_l("A dose counts from this many minutes before its time"), EARLY_BOUNDS)
@@ -81,12 +81,12 @@ class PlanEditForm(FlaskForm):
         )
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     note = TextAreaField(
         _l("Note (optional)"), validators=[Length(max=2000, message=_l("Use %(max)d characters or fewer."))]
     )
 
 
-class RemoveForm(FlaskForm):
+class RemoveForm(Form):
     confirm = BooleanField(_l("Yes, stop this clinic's access to this patient's record"),
                            validators=[DataRequired(_l("Tick the box to confirm."))])  # fmt: skip

@@ -3,9 +3,10 @@
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, ValidationError
+
+from app.web.forms import Form
 
 
 def _strip(value):
@@ -21,7 +22,7 @@ def _same(typed: str, expected: str) -> bool:
     return norm(typed) == norm(expected)
 
 
-class ExportForm(FlaskForm):
+class ExportForm(Form):
     """Download one person's data, or everyone's in the account."""
 
     everyone = BooleanField(_l("Include everyone in my account, and my account’s email address and language"))
@@ -32,7 +33,7 @@ def _confirm_field(label, missing_message, **render_kw) -> StringField:
     return StringField(label, filters=[_strip], validators=[DataRequired(message=missing_message)], render_kw=render_kw)
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A deletion goes ahead only when the person types the expected text into `confirm`."""
 
     mismatch_message = _l("That does not match. Check it and try again.")

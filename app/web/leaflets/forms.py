@@ -2,13 +2,13 @@
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import AnyOf, Length, Optional, Regexp, ValidationError
 
 from app.clinics.staff import clinic_by_code
 from app.leaflets.pdf import PAPER_SIZES
 from app.web.fields import CheckboxListField
+from app.web.forms import Form
 from app.web.i18n import native_name
 
 
@@ -16,7 +16,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class LeafletOptionsForm(FlaskForm):
+class LeafletOptionsForm(Form):
     """Paper, topics and clinic block; read from the query string, so no CSRF token."""
 
     class Meta:

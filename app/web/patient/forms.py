@@ -5,7 +5,6 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectChoice, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
@@ -13,7 +12,9 @@ from app.dosing.clock import zone_abbreviation
 from app.dosing.schedule import PATIENT_SPACING_MINUTES, PlanRuleError, check_rule, default_cutoff_minutes, gaps_minutes
 from app.measures.ftu import TUBE_SIZES
 from app.web.fields import CheckboxListField
+from app.web.forms import Form
 from app.web.patient.messages import clock
+from app.web.request_keys import RecordingForm
 
 BODY_AREAS = [
     SelectChoice("face", _l("Face")),
@@ -43,7 +44,7 @@ class TimeText(StringField):
                 raise ValueError(_l("Write the time as hours and minutes, like 08:00 or 20:30."))
 
 
-class PlanForm(FlaskForm):
+class PlanForm(Form):
     medicine = RadioField(_l("Medicine"), validate_choice=True)
     body_areas = CheckboxListField(_l("Where do you put it?"), choices=BODY_AREAS, validate_choice=True)
     other_area = StringField(_l("Other area"), validators=[Optional(), Length(max=80)])
@@ -101,7 +102,7 @@ class PlanForm(FlaskForm):
                 raise ValidationError(_l("Your two doses must be at least 8 hours apart."))
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = RadioField(
         _l("Plan status"),
         choices=[SelectChoice("active", _l("Active")), SelectChoice("paused", _l("Paused: my skin is clear")),
@@ -109,8 +110,9 @@ class StatusForm(FlaskForm):
     )  # fmt: skip
 
 
-class ApplyForm(FlaskForm):
-    """ "I applied it": now, or earlier (up to 24 hours back) at a local time."""
+class ApplyForm(RecordingForm):
+    """ "I applied it": now, or earlier (up to 24 hours back) at a local time; from a tap kept offline, both
+    counted from the tap's instant."""
 
     when = RadioField(
         _l("When did you apply it?"),
@@ -163,12 +165,12 @@ class ApplyForm(FlaskForm):
         self.occurrence_offered = True
 
 
-class SkipForm(FlaskForm):
+class SkipForm(RecordingForm):
     reason = StringField(
         _l("Why are you skipping this dose?"),
         validators=[InputRequired(_l("Tell us why, in a few words.")), Length(max=200)],
     )
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(Form):
     """A form with only a CSRF token, for buttons that change something."""

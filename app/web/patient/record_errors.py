@@ -9,6 +9,12 @@ MESSAGES = {
     "undo_too_late": _l("A report can be undone for 10 minutes only. It stays in your record."),
     "slot_closed": _l("This dose can no longer be skipped: its time has passed."),
     "already_recorded": _l("This dose is already recorded as applied or skipped."),
+    # A tap kept on the phone, sent more than a day later.
+    "tap_too_old": _l(
+        "This tap is more than 24 hours old, so it was not saved. You can report a dose up to 24 hours back. "
+        "For older doses, tell your prescriber."
+    ),
+    "skip_tap_too_old": _l("This tap is more than 24 hours old, so the dose was not skipped."),
 }
 
 

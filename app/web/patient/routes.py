@@ -19,6 +19,7 @@ from app.web.patient.forms import ApplyForm, EmptyForm, PlanForm, SkipForm, Stat
 from app.web.patient.messages import moment_message, verdict_message
 from app.web.patient.missed import missed_dose_rows
 from app.web.patient.record_errors import record_error_message
+from app.web.request_keys import Answer, answer, refusal, refused, repeat
 
 bp = Blueprint("patient", __name__, url_prefix="/people/<int:person_id>")
 bp.before_request(login_required(lambda: None))
@@ -43,18 +44,12 @@ def today(person_id):
 
 @bp.post("/applications")
 def apply(person_id):
-    person = person_or_404(person_id)
-    form, now = ApplyForm(), utcnow()
+    person, now = person_or_404(person_id), utcnow()
+    form = ApplyForm(now=now)
     at = _reported_instant(form, person, now) if form.validate() else None
     if at is None:
-        return _today_with_errors(person, apply_form=form)
-    try:
-        _, judgement = doses.record_application(person, at, now)
-    except doses.RecordError as error:
-        flash(record_error_message(error.code), "error")
-    else:
-        flash(verdict_message(judgement, person.timezone), judgement.verdict.value)
-    return redirect(url_for(".today", person_id=person.id))
+        return refused(form, lambda: _today_with_errors(person, apply_form=form))
+    return answer(_applied(person, form, at, now), url_for(".today", person_id=person.id))
 
 
 @bp.post("/applications/<int:application_id>/undo")
@@ -71,16 +66,11 @@ def undo(person_id, application_id):
 
 @bp.post("/slots/<int:slot_id>/skip")
 def skip(person_id, slot_id):
-    person = person_or_404(person_id)
-    form = SkipForm()
+    person, now = person_or_404(person_id), utcnow()
+    form = SkipForm(now=now)
     if not form.validate():
-        return _today_with_errors(person, skip_form=form)
-    try:
-        doses.skip_dose(person, slot_id, form.reason.data, utcnow())
-        flash(_("Dose skipped. Apply your next dose at its usual time."), "info")
-    except doses.RecordError as error:
-        flash(record_error_message(error.code), "error")
-    return redirect(url_for(".today", person_id=person.id))
+        return refused(form, lambda: _today_with_errors(person, skip_form=form))
+    return answer(_skipped(person, slot_id, form, now), url_for(".today", person_id=person.id))
 
 
 @bp.route("/plan", methods=["GET", "POST"])
@@ -155,16 +145,45 @@ def _today_with_errors(person, **forms):
 
 
 def _reported_instant(form: ApplyForm, person, now: dt.datetime) -> dt.datetime | None:
-    """The UTC instant of "just now", or of a local time today or yesterday.
+    """The UTC instant of "just now", or of a local time today or yesterday; for a tap kept offline, "now"
+    and "today" are the tap's.
 
     None, with the reason on the form, when that local time never happened (the clocks went
     forward) or happened twice (they went back) and the person has not yet said which.
     """
+    now = form.tapped_instant() or now
     if form.when.data == "now":
         return now
     tz = ZoneInfo(person.timezone)
     local_day = now.astimezone(tz).date() - dt.timedelta(days=form.when.data == "yesterday")
     return form.pick_instant(local_instants(local_day, form.at_time.time, tz), person.timezone)
+
+
+def _applied(person, form: ApplyForm, at: dt.datetime, now: dt.datetime) -> Answer:
+    """Report the application: the rule's verdict, the first answer again for a resent form, or why not."""
+    try:
+        keys = {"request_key": form.request_key.data, "tapped_at": form.tapped_instant()}
+        judgement = doses.record_application(person, at, now, **keys)[1]
+    except doses.Repeated as first:
+        if first.judgement is None:  # undone since
+            return repeat(_("This dose report was already saved, and later undone."), "info")
+        return repeat(verdict_message(first.judgement, person.timezone), first.judgement.verdict.value)
+    except doses.RecordError as error:
+        return refusal(record_error_message(error.code), tap_too_old=error.code == "tap_too_old")
+    return Answer(verdict_message(judgement, person.timezone), judgement.verdict.value)
+
+
+def _skipped(person, slot_id: int, form: SkipForm, now: dt.datetime) -> Answer:
+    """Skip the dose: done, done already by this same form, or why not."""
+    done = _("Dose skipped. Apply your next dose at its usual time.")
+    try:
+        doses.skip_dose(person, slot_id, form.reason.data, now, form.request_key.data, form.tapped_instant())
+    except doses.Repeated:
+        return repeat(done, "info")
+    except doses.RecordError as error:
+        too_old = error.code == "tap_too_old"
+        return refusal(record_error_message("skip_tap_too_old" if too_old else error.code), tap_too_old=too_old)
+    return Answer(done, "info")
 
 
 def _plan_input(form: PlanForm) -> plans.PlanInput:

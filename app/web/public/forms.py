@@ -1,12 +1,13 @@
 """Forms of the public pages."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SearchField
 from wtforms.validators import DataRequired, Length
 
+from app.web.forms import Form
 
-class SearchForm(FlaskForm):
+
+class SearchForm(Form):
     """Search across one medicine's topics; sent by GET, so no CSRF token."""
 
     class Meta:

@@ -1,11 +1,11 @@
 """The reminder settings form."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField
 from wtforms.validators import AnyOf, InputRequired, Optional, Regexp
 
 from app.reminders.preferences import MISSED_AFTER_CHOICES, SettingsInput
+from app.web.forms import Form
 
 WEEKDAYS = [_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"), _l("Sunday")]
 # \Z, not $: "$" also matches before a final newline, and "22:00\n" is not a time the sweep can read.
@@ -17,13 +17,15 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(Form):
     email = BooleanField(_l("Also send reminders by email"))
     missed_after = SelectField(
         _l("If a dose is not recorded, remind me again after"),
         choices=[SelectChoice(str(m), _l("%(num)s minutes", num=m)) for m in MISSED_AFTER_CHOICES],
         validate_choice=False,  # AnyOf says it in our words, the same as the service's refusal
         validators=[InputRequired(NOT_IN_LIST), AnyOf([str(m) for m in MISSED_AFTER_CHOICES], NOT_IN_LIST)],
+        # Always has a choice: HTML allows `required` on a select only with an empty first option.
+        render_kw={"required": False},
     )
     quiet_start = StringField(_l("Quiet hours start"), filters=[strip], validators=[Optional(), HHMM])
     quiet_end = StringField(_l("Quiet hours end"), filters=[strip], validators=[Optional(), HHMM])

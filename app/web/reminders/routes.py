@@ -206,11 +206,3 @@ def snooze(person_id, message_id):
                 abort(404)
             flash(_("This reminder can no longer be snoozed: the dose is recorded or its time has passed."), "error")
     return redirect(url_for(".inbox", person_id=person.id))
-
-
-@bp.get("/sw.js")
-def service_worker():
-    response = current_app.send_static_file("sw.js")
-    response.headers["Service-Worker-Allowed"] = "/"
-    response.headers["Cache-Control"] = "no-cache"
-    return response

@@ -1,13 +1,14 @@
 """Forms of the symptoms pages, and the words they use for each choice, score band and red flag."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectChoice, StringField
 from wtforms.validators import AnyOf, InputRequired, Length, ValidationError
 
 from app.measures import itch, poem
 from app.patients.symptoms import EFFECTS, OTHER_MAX, RED_FLAGS
 from app.web.fields import CheckboxListField
+from app.web.forms import Form
+from app.web.request_keys import RecordingForm
 from app.web.triage import SIGN_LABELS
 
 EFFECT_LABELS = {
@@ -34,6 +35,7 @@ POEM_BANDS = {
     "very_severe": _l("very severe eczema"),
 }
 _CHOOSE_PEAK = _l("Choose a number from 0 to 10.")
+ITCH_TAP_TOO_OLD = _l("This itch score is more than 24 hours old, so it was not saved.")
 # The ends are named in their own labels, so a screen reader hears "0 no itch" on the first choice.
 _ITCH_SCALE = [
     SelectChoice(itch.PEAK_MIN, _l("0 no itch")),
@@ -58,7 +60,7 @@ def _whole_number(value):
         return None
 
 
-class ItchForm(FlaskForm):
+class ItchForm(RecordingForm):
     peak = RadioField(
         _l("Worst itch in the last 24 hours"),
         choices=_ITCH_SCALE,
@@ -69,7 +71,7 @@ class ItchForm(FlaskForm):
     woke_up = BooleanField(_l("Itch woke me up last night"))
 
 
-class SideEffectsForm(FlaskForm):
+class SideEffectsForm(Form):
     effects = CheckboxListField(
         _l("Common side effects"),
         choices=[SelectChoice(key, EFFECT_LABELS[key]) for key in EFFECTS],
@@ -114,7 +116,7 @@ def _question(label, missing):
     )
 
 
-class PoemForm(FlaskForm):
+class PoemForm(Form):
     """The seven POEM questions in their fixed order (poem.ITEMS), each about the last 7 days."""
 
     itchy = _question(

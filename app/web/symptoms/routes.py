@@ -1,6 +1,7 @@
 """Symptoms: daily itch, side effects with red flags, and the weekly POEM."""
 
 import datetime as dt
+from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -9,10 +10,13 @@ from flask_login import login_required
 from app.measures import itch as itch_measure
 from app.measures import poem as poem_measure
 from app.patients import plans, symptoms
+from app.patients.doses import Repeated
 from app.web.patient.access import person_or_404
+from app.web.request_keys import Answer, answer, refusal, refused, repeat
 from app.web.symptoms.forms import (
     EFFECT_LABELS,
     ITCH_BANDS,
+    ITCH_TAP_TOO_OLD,
     POEM_BANDS,
     RED_FLAG_LABELS,
     ChildPoemForm,
@@ -53,17 +57,30 @@ def hub(person_id):
 
 @bp.route("/itch", methods=["GET", "POST"])
 def itch(person_id):
-    person = person_or_404(person_id)
-    now = utcnow()
+    person, now = person_or_404(person_id), utcnow()
     today = symptoms.local_today(person, now)
     entry = symptoms.itch_on(person, today)
-    form = ItchForm(data={"peak": entry.peak_itch, "woke_up": entry.woke_up} if entry else None)
+    form = ItchForm(data={"peak": entry.peak_itch, "woke_up": entry.woke_up} if entry else None, now=now)
     if form.validate_on_submit():
-        symptoms.log_itch(person, today, form.peak.data, form.woke_up.data, now)
-        flash(_("Your itch score is saved."), "info")
-        return redirect(url_for(".itch", person_id=person.id))
-    page = render_template("symptoms/itch.html", person=person, form=form, entry=entry, today=today)
-    return page, 400 if form.errors else 200
+        return answer(_itch_logged(person, form, now), url_for(".itch", person_id=person.id))
+    page = partial(render_template, "symptoms/itch.html", person=person, form=form, entry=entry, today=today)
+    return refused(form, lambda: (page(), 400)) if form.errors else page()
+
+
+def _itch_logged(person, form: ItchForm, now: dt.datetime) -> Answer:
+    """Log the score for the person's day at the tap (or now): saved, saved already by this same form, or
+    refused as too old (the form has checked the score itself)."""
+    saved, tapped = _("Your itch score is saved."), form.tapped_instant()
+    day = symptoms.local_today(person, tapped or now)
+    try:
+        symptoms.log_itch(person, day, form.peak.data, form.woke_up.data, now, form.request_key.data, tapped)
+    except Repeated:
+        return repeat(saved, "info")
+    except symptoms.SymptomError as error:
+        if error.code != "tap_too_old":
+            raise
+        return refusal(str(ITCH_TAP_TOO_OLD), tap_too_old=True)
+    return Answer(saved, "info")
 
 
 @bp.route("/side-effects", methods=["GET", "POST"])
