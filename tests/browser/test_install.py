@@ -53,3 +53,16 @@ def test_every_icon_of_the_manifest_loads_in_the_browser_at_its_size(profile, li
             icon["url"],
         )
         assert size == icon["sizes"], icon["url"]
+
+
+@pytest.mark.parametrize("phone", [{"service_workers": "block"}], indirect=True)
+def test_chromium_gets_pages_compressed_and_static_files_kept_a_year(phone, live_server):
+    """What Chromium itself receives (no service worker between): brotli, and the hashed CSS immutable."""
+    responses = {}
+    phone.on("response", lambda response: responses.setdefault(response.url.split("?")[0], response))
+    phone.goto(f"{live_server}/en/medicines/pimecrolimus/missed-dose")
+    page = responses[f"{live_server}/en/medicines/pimecrolimus/missed-dose"].all_headers()
+    css = responses[f"{live_server}/static/css/screen.css"].all_headers()
+    assert page["content-encoding"] == "br"
+    assert css["content-encoding"] == "br"
+    assert css["cache-control"] == "public, max-age=31536000, immutable"
