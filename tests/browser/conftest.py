@@ -7,6 +7,7 @@ Where no Chromium is found the browser tests skip with a message, except in CI
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -54,10 +55,9 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The app on a free local port, in a thread, for the whole browser session."""
-    instance = tmp_path_factory.mktemp("instance")
+@contextmanager
+def serving(instance: Path):
+    """The app on a free local port, in a thread, with a file database in `instance`; yields (app, port)."""
     # A file database: the threaded server gives each request its own connection.
     config = type("LiveConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance}/live.sqlite3"})
     app = create_app(config)
@@ -67,9 +67,18 @@ def live_server(tmp_path_factory):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    try:
+        yield app, server.server_port
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The app on a free local port, in a thread, for the whole browser session."""
+    with serving(tmp_path_factory.mktemp("instance")) as (_, port):
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture

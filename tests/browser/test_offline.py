@@ -5,18 +5,14 @@ the account's saved pages."""
 
 import datetime as dt
 import itertools
-import threading
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
-from app import create_app
-from app.config import TestingConfig
 from app.extensions import db
 from app.models import Application
-from tests.browser.conftest import FLAGS, follow, screenshot  # noqa: F401  (FLAGS: the same browser)
+from tests.browser.conftest import follow, screenshot, serving
 from tests.browser.network import LOSES_ANSWERS, OFFLINE, ONLINE, Network
 from tests.browser.test_pages import violations
 
@@ -28,20 +24,10 @@ emails = itertools.count()
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The app on a free port, reached through a Network; yields (base URL, network, app)."""
-    instance = tmp_path_factory.mktemp("offline")
-    config = type("OfflineConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance}/db.sqlite3"})
-    app = create_app(config)
-    app.instance_path = str(instance)
-    with app.app_context():
-        db.create_all()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    network = Network(server.server_port)
-    yield f"http://127.0.0.1:{network.port}", network, app
-    network.close()
-    server.shutdown()
-    thread.join()
+    with serving(tmp_path_factory.mktemp("offline")) as (app, port):
+        network = Network(port)
+        yield f"http://127.0.0.1:{network.port}", network, app
+        network.close()
 
 
 @pytest.fixture
