@@ -12,10 +12,13 @@ from app.extensions import db
 def postgres_url(name: str, base: str | None = None) -> str | None:
     """`base` (default TEST_DATABASE_URL) with its database renamed to `name`, made if missing; None
     when there is no PostgreSQL to use. Under pytest-xdist the name ends with the worker's id, so
-    workers never share a database."""
+    workers never share a database; TEST_DATABASE_PREFIX keeps several checkouts testing on one server
+    apart."""
     base = base or os.environ.get("TEST_DATABASE_URL")
     if not base:
         return None
+    if prefix := os.environ.get("TEST_DATABASE_PREFIX"):
+        name = f"{prefix}_{name.removeprefix(prefix + '_')}"
     if worker := os.environ.get("PYTEST_XDIST_WORKER"):
         name = f"{name.removesuffix('_' + worker)}_{worker}"
     import psycopg
