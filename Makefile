@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app:create_app
 
-.PHONY: run test lint bench icons translations translations-update translations-compile setup setup-dev clean
+.PHONY: run test lint typecheck bench icons translations translations-update translations-compile setup setup-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ test: setup-dev
 lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## make typecheck: mypy on the modules held to it so far (pyproject.toml [tool.mypy]); the rule strictly
+TYPED := app/dosing
+typecheck: setup-dev
+	$(BIN)/mypy --follow-imports=silent $(TYPED)
 
 bench: setup-dev
 	cd bench && npm ci --no-audit --no-fund --silent || echo "bench: npm ci failed; Lighthouse will be skipped"

@@ -4,10 +4,21 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from app.dosing.windows import FINAL_STATES, TAKEN_STATES, SlotState
 
 ADHERENT_PERCENT = 80
+
+
+class DatedSlot(Protocol):
+    """A slot's local date and the end of its window (schedule.DoseSlot, or the stored slot model)."""
+
+    @property
+    def local_date(self) -> dt.date: ...
+
+    @property
+    def closes(self) -> dt.datetime: ...
 
 
 @dataclass(frozen=True)
@@ -66,7 +77,7 @@ def summarize(local_dates: Sequence[dt.date], states: Sequence[SlotState], extra
 
 
 def summarize_closed(
-    slots: Sequence, states: Sequence[SlotState], now: dt.datetime, extras: int = 0
+    slots: Sequence[DatedSlot], states: Sequence[SlotState], now: dt.datetime, extras: int = 0
 ) -> AdherenceSummary:
     """Adherence over the slots whose windows have closed by `now`.
 

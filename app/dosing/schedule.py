@@ -107,7 +107,7 @@ def make_slots(
     gap = dt.timedelta(minutes=default_min_gap_minutes(times) if min_gap_minutes is None else min_gap_minutes)
     ordered = sorted(times, key=minutes_of)
     index = {t: i for i, t in enumerate(ordered)}
-    instants = []
+    instants: list[tuple[dt.date, dt.time, dt.datetime]] = []
     day = first_day
     # One day more than asked for, so the last slot knows when its window closes.
     while day <= last_day + dt.timedelta(days=1):

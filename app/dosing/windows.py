@@ -39,12 +39,25 @@ def cap_span(slot: "Slot") -> dt.timedelta:
 
 
 class Slot(Protocol):
-    scheduled: dt.datetime
-    opens: dt.datetime
-    closes: dt.datetime
-    paused: bool
-    min_gap: dt.timedelta
-    per_day: int
+    """What the rule reads of a dose slot (schedule.DoseSlot, the stored slot model, a ledger row)."""
+
+    @property
+    def scheduled(self) -> dt.datetime: ...
+
+    @property
+    def opens(self) -> dt.datetime: ...
+
+    @property
+    def closes(self) -> dt.datetime: ...
+
+    @property
+    def paused(self) -> bool: ...
+
+    @property
+    def min_gap(self) -> dt.timedelta: ...
+
+    @property
+    def per_day(self) -> int: ...
 
 
 class Verdict(StrEnum):
@@ -193,7 +206,14 @@ def assign(
     return counted, judgements
 
 
-def _between(slots, before: int, at, counted, skipped, doses: _Counted) -> Judgement:
+def _between(
+    slots: Sequence[Slot],
+    before: int,
+    at: dt.datetime,
+    counted: dict[int, dt.datetime],
+    skipped: set[int],
+    doses: _Counted,
+) -> Judgement:
     """A report outside every window: unscheduled outside the plan or while paused; early when the
     dose before it was dealt with (applied or skipped) or there was none; else in the skip zone."""
     inside_plan = bool(slots) and slots[0].opens <= at < slots[-1].closes
@@ -201,7 +221,8 @@ def _between(slots, before: int, at, counted, skipped, doses: _Counted) -> Judge
     if not inside_plan or _paused_around(slots, before):
         return Judgement(Verdict.UNSCHEDULED, at, None)
     if before in counted or before in skipped:
-        return Judgement(Verdict.EARLY, at, None, opens_from=doses.opens_from(following), next_slot=following)
+        opens_from = doses.opens_from(following) if following is not None else None
+        return Judgement(Verdict.EARLY, at, None, opens_from=opens_from, next_slot=following)
     return Judgement(Verdict.SKIP_ZONE, at, None)
 
 
@@ -215,7 +236,9 @@ def judge(
 ) -> Judgement:
     """The verdict on a new application at `at`, given those already recorded (in report order)."""
     _, judgements = assign(slots, [*applications, at], skipped)
-    return judgements[-1]
+    judgement = judgements[-1]
+    assert judgement is not None  # only settled positions go unjudged, and `at` is not one
+    return judgement
 
 
 def recorded_state(verdict: Verdict | None, skipped: bool) -> SlotState | None:
@@ -343,7 +366,9 @@ def _next_dose(slots: Sequence[Slot], upcoming: list[int], doses: _Counted) -> t
     return None, None
 
 
-def _missed_before(slots: Sequence[Slot], index: int, counted: dict, skipped: set[int]) -> Slot | None:
+def _missed_before(
+    slots: Sequence[Slot], index: int, counted: dict[int, dt.datetime], skipped: set[int]
+) -> Slot | None:
     """The slot just before `index` if its window closed with nothing applied or skipped (not paused)."""
     before = index - 1
     if before < 0 or slots[before].paused or before in counted or before in skipped:
