@@ -21,6 +21,7 @@ def register(app: Flask) -> None:
     for command in (create_clinic_command, create_clinician_command, seed_demo_command, demo_code_command,
                     offer_demo_command):  # fmt: skip
         app.cli.add_command(command)
+    app.cli.add_command(rotate_totp_keys_command)
 
 
 @click.command("scheduler")
@@ -134,3 +135,16 @@ def offer_demo_command(ctx) -> None:
 
 def at_terminal() -> bool:
     return sys.stdin.isatty()
+
+
+@click.command("rotate-totp-keys")
+@with_appcontext
+def rotate_totp_keys_command() -> None:
+    """Re-encrypt every clinician's TOTP secret with the first key in TOTP_KEYS (then the others can go)."""
+    from app import keyring
+
+    try:
+        count = keyring.rotate_totp_secrets(db.session, keyring.totp_keyring())
+    except keyring.UnreadableSecret as error:
+        raise click.ClickException(f"{error}; nothing was changed") from None
+    click.echo(f"{count} TOTP secrets now encrypted with the first key in TOTP_KEYS")

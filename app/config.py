@@ -1,10 +1,17 @@
 """Configuration classes, chosen by the THINLAYER_ENV environment variable."""
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
+from app.keyring import keyring_from
+
 ROOT = Path(__file__).resolve().parent.parent
+# A sign-in lasts at most this long, however active (app/web/auth/sessions.py), and so does remember-me.
+SESSION_LIFETIME = dt.timedelta(days=30)
 
 
 class Config:
@@ -24,6 +31,12 @@ class Config:
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "8025"))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # Cookies live no longer than the server-side session they name (Flask-Login's default is 365 days).
+    PERMANENT_SESSION_LIFETIME = SESSION_LIFETIME
+    REMEMBER_COOKIE_DURATION = SESSION_LIFETIME
+    # Keys for the TOTP secrets at rest, comma-separated Fernet keys: the first encrypts, all decrypt
+    # (app/keyring.py; `flask rotate-totp-keys` re-encrypts with the first).
+    TOTP_KEYS = ""
     WTF_CSRF_TIME_LIMIT = None
     # For a static file asked for without its current content hash (a page from before a deploy); with the
     # hash it is kept a year (app/web/static_files.py).
@@ -62,6 +75,10 @@ class LocalConfig(Config):
         instance.mkdir(parents=True, exist_ok=True)
         if not app.config.get("SECRET_KEY"):
             app.config["SECRET_KEY"] = _kept_secret(instance / "secret_key")
+        if not app.config.get("TOTP_KEYS"):
+            made = os.environ.get("TOTP_KEYS") or _kept_secret(instance / "totp_key", _new_fernet_key)
+            app.config["TOTP_KEYS"] = made
+        keyring_from(app.config["TOTP_KEYS"])  # a malformed key stops start-up, not the first sign-in
         if not app.config.get("SQLALCHEMY_DATABASE_URI"):
             default = f"sqlite:///{instance / 'thinlayer.sqlite3'}"
             app.config["SQLALCHEMY_DATABASE_URI"] = os.environ.get("DATABASE_URL") or default
@@ -72,6 +89,7 @@ class TestingConfig(LocalConfig):
 
     TESTING = True
     SECRET_KEY = "testing"
+    TOTP_KEYS = "dGVzdGluZy10b3RwLWtleS0zMi1ieXRlcy1sb25nISE="  # fixed, so a test can name the key
     SQLALCHEMY_DATABASE_URI = "sqlite://"
 
 
@@ -85,11 +103,13 @@ class ProductionConfig(Config):
 
     @classmethod
     def init_instance(cls, app):
-        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL", "TOTP_KEYS") if not os.environ.get(name)]
         if missing:
             raise RuntimeError(f"production needs these environment variables: {', '.join(missing)}")
         app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+        app.config["TOTP_KEYS"] = os.environ["TOTP_KEYS"]
+        keyring_from(app.config["TOTP_KEYS"])  # a malformed key stops start-up
 
 
 CONFIGS = {"local": LocalConfig, "testing": TestingConfig, "production": ProductionConfig}
@@ -104,7 +124,11 @@ def config_from_env() -> type[Config]:
         raise RuntimeError(f"THINLAYER_ENV must be one of {', '.join(CONFIGS)}, not {name!r}") from None
 
 
-def _kept_secret(path: Path) -> str:
+def _new_fernet_key() -> str:
+    return Fernet.generate_key().decode()
+
+
+def _kept_secret(path: Path, make=lambda: secrets.token_urlsafe(48)) -> str:
     """Read the secret at path, making it (readable by the owner only) on first use.
 
     The new key is written to a private temporary file and linked into place, so two
@@ -114,7 +138,7 @@ def _kept_secret(path: Path) -> str:
         tmp = path.with_name(f".{path.name}.{os.getpid()}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_urlsafe(48))
+            f.write(make())
         try:
             os.link(tmp, path)
         except FileExistsError:

@@ -23,8 +23,8 @@ compress = Compress()
 
 
 def configure_sqlite(engine) -> None:
-    """WAL mode, a busy timeout, NORMAL sync, foreign keys checked and a 64 MiB page cache, for every SQLite
-    connection."""
+    """WAL mode, a busy timeout, NORMAL sync, foreign keys checked, deleted content overwritten and a 64 MiB
+    page cache, for every SQLite connection."""
     if engine.dialect.name != "sqlite":
         return
 
@@ -36,6 +36,10 @@ def configure_sqlite(engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows are overwritten with zeros, not left readable in free space: a deleted account's
+        # health data must not stay in the file (or in a copy of it). The WAL keeps old page images only
+        # until a checkpoint reuses or truncates it.
+        cursor.execute("PRAGMA secure_delete=ON")
         # 64 MiB of page cache a connection (SQLite's default is 2 MiB), filled only as pages are read:
         # the clinic dashboard's joins over 1,000 patients ran 12% faster with it.
         cursor.execute("PRAGMA cache_size=-65536")

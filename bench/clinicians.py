@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+TOTP_KEYS = "dGVzdGluZy10b3RwLWtleS0zMi1ieXRlcy1sb25nISE="  # a fixed Fernet key: production needs one (app/keyring.py)
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -40,7 +42,9 @@ TARGETS = {"dashboard": "p50 ≤ 250 ms, ≤ 10 queries", "detail": "p50 ≤ 150
 
 
 def make_app(database_url: str):
-    os.environ.update(THINLAYER_ENV="production", SECRET_KEY="bench-" + "x" * 40, DATABASE_URL=database_url)
+    os.environ.update(
+        THINLAYER_ENV="production", SECRET_KEY="bench-" + "x" * 40, DATABASE_URL=database_url, TOTP_KEYS=TOTP_KEYS
+    )
     import gc
 
     from app import create_app

@@ -35,6 +35,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from run import free_port  # noqa: E402
 
+TOTP_KEYS = "dGVzdGluZy10b3RwLWtleS0zMi1ieXRlcy1sb25nISE="  # a fixed Fernet key: production needs one (app/keyring.py)
+
 SECRET = "bench-secret-" + "x" * 40
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_BENCH = "postgresql+psycopg://postgres@127.0.0.1:5432/thinlayer_bench"
@@ -46,7 +48,7 @@ def prepare(database_url: str, clients: int) -> tuple[list[str], str, list[int]]
     Returns the clients' session cookies, the year-long record's cookie, and every person's id (the
     year-long record's last).
     """
-    os.environ.update(THINLAYER_ENV="production", SECRET_KEY=SECRET, DATABASE_URL=database_url)
+    os.environ.update(THINLAYER_ENV="production", SECRET_KEY=SECRET, DATABASE_URL=database_url, TOTP_KEYS=TOTP_KEYS)
     from flask_migrate import upgrade
 
     from app import create_app
@@ -96,6 +98,7 @@ def prepare(database_url: str, clients: int) -> tuple[list[str], str, list[int]]
 def serve(database_url: str) -> tuple[subprocess.Popen, int]:
     port = free_port()
     env = dict(os.environ, THINLAYER_ENV="production", SECRET_KEY=SECRET, DATABASE_URL=database_url)
+    env["TOTP_KEYS"] = TOTP_KEYS
     server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
                                "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)  # fmt: skip
     for _ in range(100):

@@ -20,6 +20,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+TOTP_KEYS = "dGVzdGluZy10b3RwLWtleS0zMi1ieXRlcy1sb25nISE="  # a fixed Fernet key: production needs one (app/keyring.py)
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -30,7 +32,9 @@ TOPIC = "/en/medicines/pimecrolimus/missed-dose"
 
 
 def make_app(database_url: str):
-    os.environ.update(THINLAYER_ENV="production", SECRET_KEY="bench-" + "x" * 40, DATABASE_URL=database_url)
+    os.environ.update(
+        THINLAYER_ENV="production", SECRET_KEY="bench-" + "x" * 40, DATABASE_URL=database_url, TOTP_KEYS=TOTP_KEYS
+    )
     from app import create_app
 
     return create_app()

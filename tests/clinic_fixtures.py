@@ -7,6 +7,7 @@ import pyotp
 
 from app.extensions import db
 from app.models import Account, Clinic, Clinician, ClinicLink, LoginSession
+from app.models.accounts import hash_token
 
 
 def make_clinic(app, name="Riverside Skin Clinic", code="RVRS2345", phone="+44 20 7946 0123") -> Clinic:
@@ -34,13 +35,13 @@ def make_clinician(app, clinic: Clinic, email: str, name="Dr Rivera", admin=Fals
 
 def sign_in_clinician(app, client, clinician: Clinician, verified=True) -> str:
     """A server-side session for the clinician's account, past the TOTP step unless told otherwise."""
+    token = secrets.token_urlsafe(32)
     with app.app_context():
-        login = LoginSession(token=secrets.token_urlsafe(32), account_id=clinician.account_id,
+        login = LoginSession(token_hash=hash_token(token), account_id=clinician.account_id,
                              created_at=dt.datetime.now(dt.UTC),
                              verified_at=dt.datetime.now(dt.UTC) if verified else None)  # fmt: skip
         db.session.add(login)
         db.session.commit()
-        token = login.token
     with client.session_transaction() as session:
         session["_user_id"] = token
         session["_fresh"] = True

@@ -15,6 +15,7 @@ from app.config import Config, TestingConfig
 from app.content.store import ContentStore
 from app.extensions import db
 from app.models import Account, LoginSession, Person
+from app.models.accounts import hash_token
 from tests import smtp
 from tests.databases import empty_schema, postgres_url, release
 
@@ -150,11 +151,12 @@ def sign_in(app, client):
     """Sign the test client in as an account, through a real server-side login session."""
 
     def sign(account):
+        token = secrets.token_urlsafe(32)
         with app.app_context():
-            login = LoginSession(token=secrets.token_urlsafe(32), account_id=account.id, created_at=NOW)
-            db.session.add(login)
+            # Started now by the wall clock: a session dies 30 days after sign-in (app/web/auth/sessions.py).
+            started = dt.datetime.now(dt.UTC)
+            db.session.add(LoginSession(token_hash=hash_token(token), account_id=account.id, created_at=started))
             db.session.commit()
-            token = login.token
         with client.session_transaction() as session:
             session["_user_id"] = token
             session["_fresh"] = True

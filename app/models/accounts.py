@@ -1,6 +1,7 @@
 """Accounts, the people in them, login sessions, password resets and failed logins."""
 
 import datetime as dt
+import hashlib
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -35,11 +36,17 @@ class Person(db.Model):
     account: Mapped[Account] = relationship(back_populates="people")
 
 
+def hash_token(token: str) -> str:
+    """The SHA-256 of a random token, as stored: a copy of the database gives no usable cookie or link."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 class LoginSession(db.Model):
-    """A signed-in session; the cookie holds only its random token, so logout ends it on the server."""
+    """A signed-in session; the cookie holds its random token and the row only the token's hash
+    (hash_token), so logout ends it on the server and a copy of the table signs no one in."""
 
     __tablename__ = "login_sessions"
-    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     remember: Mapped[bool] = mapped_column(Boolean, default=False)

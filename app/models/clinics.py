@@ -6,7 +6,8 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.types import UTCDateTime
+from app.keyring import totp_keyring
+from app.models.types import Encrypted, UTCDateTime
 
 
 class Clinic(db.Model):
@@ -29,7 +30,8 @@ class Clinician(db.Model):
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(80))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
-    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)  # set when enrolment starts
+    # Set when enrolment starts; encrypted with the TOTP_KEYS keyring (a Fernet token is ~140 characters).
+    totp_secret: Mapped[str | None] = mapped_column(Encrypted(totp_keyring, 255), nullable=True)
     totp_enrolled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     totp_last_step: Mapped[int] = mapped_column(Integer, default=0)  # a code is accepted once
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -84,5 +84,6 @@ class ReminderSettings(db.Model):
     quiet_end: Mapped[str | None] = mapped_column(String(5), nullable=True)
     poem_weekday: Mapped[int | None] = mapped_column(Integer, nullable=True, default=6)  # 0 Monday .. 6 Sunday
     review: Mapped[bool] = mapped_column(Boolean, default=True)
-    calendar_token: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    # Only the hash of the feed's secret token (accounts.hash_token): the address is shown once, when made.
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     person = relationship("Person")

@@ -6,9 +6,11 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import DoseSlot, InboxMessage, Person, PushSubscription, Reminder, ReminderSettings
+from app.models.accounts import hash_token
 from app.models.reminders import DUE, EMAIL, MISSED, PENDING, SNOOZE
 from app.patients import ledger
 from app.reminders import outbox
@@ -51,13 +53,37 @@ def save_settings(person: Person, data: SettingsInput, now: dt.datetime) -> Remi
 
 
 def add_subscription(person: Person, endpoint: str, p256dh: str, auth: str, now: dt.datetime) -> None:
-    """Keep a browser's push subscription (moving it here if another person had it) and turn push on."""
-    db.session.execute(delete(PushSubscription).where(PushSubscription.endpoint == endpoint))
-    db.session.add(PushSubscription(person_id=person.id, endpoint=endpoint, p256dh=p256dh, auth=auth, created_at=now))
+    """Keep a browser's push subscription and turn push on; ReminderError("push_taken") if the endpoint is
+    registered to a person of another account, whose subscription stays as it is.
+
+    An endpoint names one browser's subscription, and belongs to one person (it is unique). Within one account
+    it moves to the person asked for: the account holder decides for everyone in it, say a parent on one phone.
+    From another account it is refused: holding the address is no proof of owning the browser, and moving it
+    would end the owner's reminders (and send ours to a stranger's device).
+    """
+    try:
+        _keep_endpoint(person, endpoint, p256dh, auth, now)
+    except IntegrityError:  # stored by another request between our look and our insert: look again
+        db.session.rollback()
+        _keep_endpoint(person, endpoint, p256dh, auth, now)
     _stored(person).push = True
     db.session.flush()
     outbox.replan(person, now)
     db.session.commit()
+
+
+def _keep_endpoint(person: Person, endpoint: str, p256dh: str, auth: str, now: dt.datetime) -> None:
+    """Store the subscription for person, replacing the endpoint's row if this account holds it (flushed)."""
+    held = db.session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
+    if held is not None and held.person_id != person.id:
+        holder_account = db.session.scalar(select(Person.account_id).where(Person.id == held.person_id))
+        if holder_account != person.account_id:
+            raise ReminderError("push_taken")
+    if held is not None:
+        db.session.delete(held)
+        db.session.flush()
+    db.session.add(PushSubscription(person_id=person.id, endpoint=endpoint, p256dh=p256dh, auth=auth, created_at=now))
+    db.session.flush()
 
 
 def remove_subscription(person: Person, endpoint: str, now: dt.datetime) -> None:
@@ -76,15 +102,20 @@ def subscription_count(person: Person) -> int:
 
 
 def calendar_link(person: Person, action: str) -> str | None:
-    """Make, replace ("the old link stops working") or remove the secret calendar link's token."""
-    settings = _stored(person)
-    settings.calendar_token = secrets.token_urlsafe(24) if action in ("create", "rotate") else None
+    """Make, replace ("the old link stops working") or remove the secret calendar link's token.
+
+    Returns the new token, the only time it exists outside the feed's address: only its hash is stored.
+    """
+    token = secrets.token_urlsafe(24) if action in ("create", "rotate") else None
+    _stored(person).calendar_token_hash = hash_token(token) if token else None
     db.session.commit()
-    return settings.calendar_token
+    return token
 
 
 def person_for_calendar(token: str) -> Person | None:
-    settings = db.session.scalar(select(ReminderSettings).where(ReminderSettings.calendar_token == token))
+    settings = db.session.scalar(
+        select(ReminderSettings).where(ReminderSettings.calendar_token_hash == hash_token(token))
+    )
     return settings.person if settings else None
 
 

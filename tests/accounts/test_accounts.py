@@ -167,7 +167,7 @@ def test_only_the_sha256_of_a_reset_token_is_stored_and_it_lasts_an_hour():
 def test_a_reset_link_sets_the_password_once_and_ends_every_session():
     account = new_account()
     for _ in range(2):
-        db.session.add(LoginSession(token=f"t{_}", account=account, created_at=NOW))
+        db.session.add(LoginSession(token_hash=f"t{_}", account=account, created_at=NOW))
     db.session.commit()
     link = accounts.start_reset("pat@example.org", NOW)
     new_password = "a brand new passphrase for pat"

@@ -45,7 +45,7 @@ def sam(make_person):
     add_symptoms(person)
     db.session.add_all([
         ReminderSettings(person_id=person.id, push=True, email=True, missed_after_minutes=30, review=True,
-                         poem_weekday=6, calendar_token="calendar-secret-token"),
+                         poem_weekday=6, calendar_token_hash="calendar-secret-token-hash"),
         InboxMessage(person_id=person.id, kind="due", title="Time for your dose", body="Apply it", created_at=NOW),
         PushSubscription(person_id=person.id, endpoint="https://push.example/abc", p256dh="key", auth="auth",
                          created_at=NOW),
@@ -185,7 +185,7 @@ def test_deleting_an_account_removes_its_people_sessions_and_failed_sign_ins(sam
     build_log(kim)
     account = sam.account
     db.session.add_all([
-        LoginSession(token="t1", account_id=account.id, created_at=NOW),
+        LoginSession(token_hash="t1", account_id=account.id, created_at=NOW),
         LoginFailure(key="email:sam@example.org", at=NOW),
         LoginFailure(key="email:kim@example.org", at=NOW),
     ])  # fmt: skip

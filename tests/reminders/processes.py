@@ -1,7 +1,7 @@
 """Real processes for the reminder engine: a scheduler on a simulated clock, the push endpoint, bulk data.
 
 `python -m tests.reminders.processes drive --instance DIR` is a scheduler process configured like
-production (THINLAYER_ENV=production, SECRET_KEY and DATABASE_URL from the environment) whose
+production (THINLAYER_ENV=production, SECRET_KEY, DATABASE_URL and TOTP_KEYS from the environment) whose
 clock is its standard input. Each line is a command, answered by one line on standard output:
 
     horizon 2026-06-01T00:00:00+00:00   ->  horizon <slots> <reminders>
@@ -36,6 +36,7 @@ from tests.reminders.push_endpoint import deliveries_path, make_subscriptions, r
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "process-tests-" + "s" * 40
+TOTP_KEYS = "dGVzdGluZy10b3RwLWtleS0zMi1ieXRlcy1sb25nISE="  # a Fernet key, as TestingConfig's
 TICK = dt.timedelta(seconds=30)  # the sweep interval of the real scheduler (scheduler.SWEEP_SECONDS)
 
 
@@ -66,7 +67,7 @@ def fresh_schema(app) -> None:
 def process_env(database_url: str, **extra) -> dict:
     """The environment of a child process configured like production."""
     return {**os.environ, "THINLAYER_ENV": "production", "SECRET_KEY": SECRET, "DATABASE_URL": database_url,
-            "PYTHONPATH": str(ROOT), **extra}  # fmt: skip
+            "TOTP_KEYS": TOTP_KEYS, "PYTHONPATH": str(ROOT), **extra}  # fmt: skip
 
 
 # --- people in bulk --------------------------------------------------------------------------------

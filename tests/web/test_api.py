@@ -376,8 +376,9 @@ def test_a_logged_out_session_gets_401(app, client, make_account, sign_in):
     token = sign_in(make_account())
     with app.app_context():
         from app.models import LoginSession
+        from app.models.accounts import hash_token
 
-        db.session.get(LoginSession, token).ended_at = local(6)
+        db.session.get(LoginSession, hash_token(token)).ended_at = local(6)
         db.session.commit()
     assert client.get(f"{API}/people").status_code == 401
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app import accounts
 from app.extensions import db
 from app.models import Account, LoginSession
+from app.models.accounts import hash_token
 from app.web.auth.forms import ZXCVBN_HINTS
 from app.web.auth.routes import safe_next
 from tests.conftest import PageClient, check_page
@@ -214,8 +215,8 @@ def test_signing_in_again_from_a_second_tab_ends_the_session_it_replaces(app, pa
     assert client.post("/account/login", data=data).status_code == 302
     second = session_token(client)
     with app.app_context():
-        ended = {s.token: s.ended_at is not None for s in db.session.scalars(select(LoginSession))}
-    assert ended == {first: True, second: False}
+        ended = {s.token_hash: s.ended_at is not None for s in db.session.scalars(select(LoginSession))}
+    assert ended == {hash_token(first): True, hash_token(second): False}
 
 
 def test_signing_out_ends_the_session_so_a_copy_of_the_old_cookie_no_longer_works(app, pages, client, account):

@@ -17,6 +17,7 @@ from app import accounts
 from app.clinics import staff
 from app.extensions import db
 from app.models import AuditEvent, Clinician, ClinicLink, InboxMessage, LoginSession, Plan, SideEffectReport
+from app.models.accounts import hash_token
 from app.patients import doses, ledger, plans, symptoms
 from tests.clinic_fixtures import link, make_clinic, make_clinician, sign_in_clinician
 from tests.conftest import csrf_from
@@ -110,7 +111,7 @@ def test_a_clinician_idle_for_more_than_15_minutes_is_signed_out(app, client, cl
         db.session.commit()
     assert client.get("/clinic/").location.startswith("/account/login")
     with app.app_context():
-        assert db.session.get(LoginSession, token).ended_at is not None
+        assert db.session.get(LoginSession, hash_token(token)).ended_at is not None
 
 
 def test_a_patient_account_has_no_clinician_area(client, sign_in, patient):
@@ -171,7 +172,7 @@ def test_a_clinician_removes_a_patient_and_the_patient_sees_it(app, client, page
     assert removed.location == "/clinic/" and client.get(detail).status_code == 404
     patient_client = app.test_client()
     with app.app_context():
-        login = LoginSession(token="patient-token-0123456789", account_id=account.id, created_at=now())
+        login = LoginSession(token_hash=hash_token("patient-token-0123456789"), account_id=account.id, created_at=now())
         db.session.add(login)
         db.session.commit()
     with patient_client.session_transaction() as session:
@@ -431,5 +432,5 @@ def test_wrong_codes_count_with_wrong_passwords_and_end_the_session_at_the_limit
     assert response.location == "/account/login"
     assert "Too many wrong codes" in client.get("/account/login").get_data(as_text=True)
     with app.app_context():
-        assert db.session.get(LoginSession, token).ended_at is not None
+        assert db.session.get(LoginSession, hash_token(token)).ended_at is not None
         assert accounts.is_limited("doc@example.org", "127.0.0.1", now())  # the password step waits too

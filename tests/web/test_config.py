@@ -9,20 +9,22 @@ import pytest
 from flask import Flask
 
 from app import create_app
-from app.config import ROOT, LocalConfig, ProductionConfig, config_from_env
+from app.config import ROOT, LocalConfig, ProductionConfig, TestingConfig, config_from_env
 from app.extensions import db
 
 
 def test_production_refuses_to_start_without_secret_key_and_database(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    with pytest.raises(RuntimeError, match="SECRET_KEY, DATABASE_URL"):
+    monkeypatch.delenv("TOTP_KEYS", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY, DATABASE_URL, TOTP_KEYS"):
         create_app(ProductionConfig)
 
 
 def test_production_starts_with_both(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "s" * 40)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("TOTP_KEYS", TestingConfig.TOTP_KEYS)
     app = create_app(ProductionConfig)
     with app.app_context():
         db.engine.dispose()
@@ -75,7 +77,13 @@ def test_a_database_server_s_connections_are_checked_before_use_and_a_sqlite_fil
 
 def test_the_wsgi_entry_point_sets_what_start_up_built_apart_from_the_garbage_collector(tmp_path):
     """A full collection walked ~170,000 start-up objects in ~110 ms, inside whichever request set it off."""
-    env = dict(os.environ, THINLAYER_ENV="production", SECRET_KEY="s" * 40, DATABASE_URL=f"sqlite:///{tmp_path}/a.db")
+    env = dict(
+        os.environ,
+        THINLAYER_ENV="production",
+        SECRET_KEY="s" * 40,
+        DATABASE_URL=f"sqlite:///{tmp_path}/a.db",
+        TOTP_KEYS=TestingConfig.TOTP_KEYS,
+    )
     frozen = subprocess.run([sys.executable, "-c", "import gc, wsgi; print(gc.get_freeze_count())"],
                             cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout  # fmt: skip
     assert int(frozen) > 100_000

@@ -338,8 +338,9 @@ def calendar_action(client, person, action):
     return client.post(f"{url}/calendar", data={"csrf_token": csrf_from(client, url), "action": action})
 
 
-def feed_path(pages, person) -> str | None:
-    field = pages.get(f"/people/{person.id}/reminders").select_one("#feed-url")
+def feed_path(pages, person, page=None) -> str | None:
+    """The feed address the reminders page shows (only on the first view after the link is made)."""
+    field = (page or pages.get(f"/people/{person.id}/reminders")).select_one("#feed-url")
     return field["value"].removeprefix("http://localhost") if field else None
 
 
@@ -348,7 +349,7 @@ def test_the_calendar_link_gives_a_feed_with_one_event_per_dose_time(app, client
     assert response.status_code == 302 and response.location.endswith(f"/people/{person.id}/reminders#calendar")
     page = pages.get(f"/people/{person.id}/reminders")
     assert "Your calendar link is ready." in text(page.select_one(".flashes"))
-    path = feed_path(pages, person)
+    path = feed_path(pages, person, page)
     assert path.startswith("/calendar/") and path.endswith(".ics")
     assert page.find("a", string="Open in my calendar app")["href"] == "webcal://localhost" + path
 
@@ -380,6 +381,24 @@ def test_turning_the_calendar_link_off_stops_it(app, client, pages, person):
     assert page.select_one("#feed-url") is None
     assert page.find("button", string="Make a calendar link")
     assert app.test_client().get(path).status_code == 404
+
+
+def test_the_calendar_link_is_shown_once_and_then_only_a_new_one_can_be_made(app, client, pages, person):
+    calendar_action(client, person, "create")
+    path = feed_path(pages, person)
+    page = pages.get(f"/people/{person.id}/reminders")
+    assert page.select_one("#feed-url") is None and path not in str(page)
+    assert "cannot show it again" in text(page.select_one("#calendar-section"))
+    assert page.find("button", string="Make a new link") and page.find("button", string="Turn off the link")
+    assert app.test_client().get(path).status_code == 200  # not shown, still working
+
+
+def test_a_new_calendar_link_is_shown_only_on_its_own_persons_page(app, client, pages, make_account, sign_in):
+    account = make_account(email="two@example.org", people=(("Ana", "Europe/London"), ("Ben", "Europe/London")))
+    sign_in(account)
+    ana, ben = account.people
+    calendar_action(client, ana, "create")
+    assert feed_path(pages, ben) is None
 
 
 @pytest.mark.parametrize("action", ["", "delete", "CREATE"])

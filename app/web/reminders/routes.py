@@ -3,9 +3,10 @@
 import datetime as dt
 from functools import wraps
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature
 from sqlalchemy import select
@@ -26,6 +27,10 @@ from app.web.reminders.forms import NOT_IN_LIST, SettingsForm
 
 bp = Blueprint("reminders", __name__)
 ACTION_TOKEN_AGE = 2 * 24 * 3600  # seconds; the rule judges the tap anyway
+PUSH_TAKEN = _l(
+    "This device already gets reminders for someone in another account. To get yours here, first sign in to "
+    "that account and turn notifications off on this device."
+)
 
 
 def utcnow() -> dt.datetime:
@@ -63,8 +68,21 @@ def settings(person_id):
     vapid_key = application_server_key(load_vapid(current_app.instance_path))
     return render_template(
         "reminders/settings.html", person=person, form=form, stored=stored, button_form=EmptyForm(),
-        devices=preferences.subscription_count(person), vapid_key=vapid_key,
+        devices=preferences.subscription_count(person), vapid_key=vapid_key, new_feed=_new_feed(person),
     ), 400 if form.errors else 200  # fmt: skip
+
+
+# Only the hash of a calendar token is stored, so its address can be shown just once: kept in the session
+# from the POST that made it to the page the redirect lands on, then dropped.
+NEW_FEED = "new_calendar_feed"
+
+
+def _new_feed(person: Person) -> str | None:
+    """The feed address made just now for person, once; None on any later view."""
+    made = session.pop(NEW_FEED, None)
+    if not made or made.get("person") != person.id:
+        return None
+    return url_for(".calendar", token=made["token"], _external=True)
 
 
 @bp.post("/people/<int:person_id>/reminders/calendar")
@@ -73,7 +91,9 @@ def calendar_link(person_id):
     person = person_or_404(person_id)
     action = request.form.get("action")
     if EmptyForm().validate() and action in ("create", "rotate", "revoke"):
-        preferences.calendar_link(person, action)
+        token = preferences.calendar_link(person, action)
+        if token:
+            session[NEW_FEED] = {"person": person.id, "token": token}
         flash({"create": _("Your calendar link is ready."), "rotate": _("New link made. The old one no longer works."),
                "revoke": _("Calendar link turned off.")}[action], "info")  # fmt: skip
     return redirect(url_for(".settings", person_id=person.id) + "#calendar")
@@ -96,7 +116,10 @@ def subscribe(person_id):
     subscription = _subscription(_json_object())
     if subscription is None:
         return _unusable_subscription()
-    preferences.add_subscription(person, *subscription, utcnow())
+    try:
+        preferences.add_subscription(person, *subscription, utcnow())
+    except preferences.ReminderError:  # "push_taken": registered to a person of another account
+        return jsonify(message=str(PUSH_TAKEN)), 409
     return jsonify(message=_("Reminders will now come to this device."))
 
 
