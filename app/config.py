@@ -38,6 +38,15 @@ class Config:
     # (app/keyring.py; `flask rotate-totp-keys` re-encrypts with the first).
     TOTP_KEYS = ""
     WTF_CSRF_TIME_LIMIT = None
+    # Request size: no form or JSON body here comes near 1 MiB; more is a 413 before it is read. A multipart
+    # form's text parts are held in memory: at most 100 kB a part, and 200 parts (the longest text field takes
+    # 2,000 characters; the biggest form has a few dozen fields). app/web/input_checks.py refuses file parts.
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 100_000
+    MAX_FORM_PARTS = 200
+    # The leaflet PDF cache on disk (instance/cache/leaflets): the least recently used go first beyond this.
+    LEAFLET_CACHE_MAX_FILES = 100
+    LEAFLET_CACHE_MAX_BYTES = 50 * 1024 * 1024
     # For a static file asked for without its current content hash (a page from before a deploy); with the
     # hash it is kept a year (app/web/static_files.py).
     SEND_FILE_MAX_AGE_DEFAULT = 3600

@@ -28,6 +28,9 @@ from app.reminders import outbox
 
 HORIZON_DAYS = 14
 REVIEW_AFTER = dt.timedelta(weeks=6)
+# A plan's dates lie in these years: outside them a date is a slip of the keyboard (9999-12-31), and the
+# dates worked out from it (its review, its dose slots) would not fit a date.
+FIRST_PLAN_DATE, LAST_PLAN_DATE = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 
 
 @dataclass

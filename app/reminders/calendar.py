@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from icalendar import Alarm, Calendar, Event, Timezone, vDuration
 
 from app.dosing.windows import SlotState
-from app.formatting import format_locale
+from app.formatting import format_locale, one_line
 from app.models import Person, Plan
 from app.models.plans import ACTIVE
 from app.patients import ledger
@@ -47,7 +47,7 @@ def calendar_feed(person: Person, plan: Plan | None, locale: str, today_url: str
         cal.add("version", "2.0")
         cal.add("calscale", "GREGORIAN")
         cal.add("method", "PUBLISH")
-        cal.add("x-wr-calname", _("Doses for %(name)s – Thinlayer", name=person.name))
+        cal.add("x-wr-calname", _("Doses for %(name)s – Thinlayer", name=one_line(person.name)))
         cal.add("x-wr-timezone", person.timezone)
         cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
         cal.add("x-published-ttl", vDuration(REFRESH))

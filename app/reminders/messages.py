@@ -13,7 +13,7 @@ from babel.dates import format_time
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from app.formatting import format_locale
+from app.formatting import format_locale, one_line
 from app.models import DoseSlot, Person
 from app.models.reminders import DUE, MISSED, POEM, REVIEW, SNOOZE
 from app.reminders.message import ReminderMessage
@@ -103,4 +103,4 @@ def prompt_message(kind: str, person: Person, links: Links) -> ReminderMessage:
 
 def named(title: str, person: Person) -> str:
     """In an account with more than one person, say whose dose it is."""
-    return f"{person.name}: {title}" if len(person.account.people) > 1 else title
+    return f"{one_line(person.name)}: {title}" if len(person.account.people) > 1 else title

@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.patients.doses import RecordError
 from app.patients.symptoms import OTHER_MAX, SymptomError
+from app.web.input_checks import input_message
 from app.web.patient.record_errors import record_error_message
 
 
@@ -46,6 +47,8 @@ def symptom_error_message(code: str) -> str:
 
 
 def http_error_message(error: HTTPException) -> str:
+    if message := input_message(error):
+        return message
     if error.code == 404:
         return _("We could not find that.")
     if error.code is not None and error.code >= 500:

@@ -7,6 +7,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, Select
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp, ValidationError
 
 from app.accounts import DEFAULT_TIMEZONE, MAX_PASSWORD_LENGTH, check_password, timezone_names
+from app.formatting import has_control_characters
 from app.web.forms import Form
 from app.web.i18n import native_name
 
@@ -70,6 +71,12 @@ def email_field(autocomplete: str = "email") -> EmailField:
     )
 
 
+def one_line_only(_form, field) -> None:
+    """A name is printed in calendar names, mail subjects and file headers: one line, no control characters."""
+    if field.data and has_control_characters(field.data):
+        raise ValidationError(_l("Write the name on one line, without line breaks or tabs."))
+
+
 def name_field(label) -> StringField:
     return StringField(
         label,
@@ -77,6 +84,7 @@ def name_field(label) -> StringField:
         validators=[
             DataRequired(_l("Enter a name or a nickname.")),
             Length(max=80, message=_l("Use %(max)d characters or fewer.")),
+            one_line_only,
         ],
         render_kw={"autocomplete": "off"},
     )

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from app.clinics.care import CUTOFF_BOUNDS, EARLY_BOUNDS, MIN_GAP_BOUNDS
 from app.patients.plans import RuleChange
 from app.web.auth.forms import email_field, name_field, new_password_field, password_errors
+from app.web.fields import in_plan_years
 from app.web.forms import Form
 
 TIME_PATTERN = r"^\s*([01]\d|2[0-3]):[0-5]\d\s*$"
@@ -65,7 +66,7 @@ class PlanEditForm(Form):
         _l("A missed dose may be applied until this many minutes before the next"), CUTOFF_BOUNDS
     )
     min_gap_minutes = minutes_field(_l("Two doses are never closer than this many minutes"), MIN_GAP_BOUNDS)
-    review_date = DateField(_l("Review date"), validators=[InputRequired(_l("Enter the review date."))])
+    review_date = DateField(_l("Review date"), validators=[InputRequired(_l("Enter the review date.")), in_plan_years])
 
     def times(self) -> list[dt.time]:
         texts = [self.first_time.data, self.second_time.data]

@@ -77,7 +77,12 @@ def pdf(medicine):
     )
     number = emergency_number()  # of the clinic's place: its staff's zone or language settings
     key = cache_key(leaflet, content().version, _template_fingerprint(), current_app.config["PUBLIC_BASE_URL"], number)
-    cache = PdfCache(Path(current_app.instance_path) / "cache" / "leaflets")
+    config = current_app.config
+    cache = PdfCache(
+        Path(current_app.instance_path) / "cache" / "leaflets",
+        config["LEAFLET_CACHE_MAX_FILES"],
+        config["LEAFLET_CACHE_MAX_BYTES"],
+    )
     body, cached = cache.get_or_build(key, lambda: _build(leaflet, med, number))
     filename = f"{medicine}-{leaflet.locale}-{leaflet.paper}.pdf"
     return Response(

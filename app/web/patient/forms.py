@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from app.dosing.clock import zone_abbreviation
 from app.dosing.schedule import PATIENT_SPACING_MINUTES, PlanRuleError, check_rule, default_cutoff_minutes, gaps_minutes
 from app.measures.ftu import TUBE_SIZES
-from app.web.fields import CheckboxListField
+from app.web.fields import CheckboxListField, in_plan_years
 from app.web.forms import Form
 from app.web.patient.messages import clock
 from app.web.request_keys import RecordingForm
@@ -56,14 +56,14 @@ class PlanForm(Form):
     )
     first_time = TimeText(_l("First dose time"), default="08:00", validators=[InputRequired(_l("Enter a time."))])
     second_time = TimeText(_l("Second dose time (twice a day only)"), default="20:00")
-    start_date = DateField(_l("Start date"), validators=[InputRequired(_l("Enter the date you start."))])
-    review_date = DateField(_l("Review date (optional)"), validators=[Optional()])
+    start_date = DateField(_l("Start date"), validators=[InputRequired(_l("Enter the date you start.")), in_plan_years])
+    review_date = DateField(_l("Review date (optional)"), validators=[Optional(), in_plan_years])
     tube_grams = RadioField(
         _l("Size of the tube you use now (optional)"),
         choices=[SelectChoice("", _l("Not set"))] + [SelectChoice(str(g), f"{g} g") for g in TUBE_SIZES],
         default="",
     )
-    tube_opened = DateField(_l("Date you opened it (optional)"), validators=[Optional()])
+    tube_opened = DateField(_l("Date you opened it (optional)"), validators=[Optional(), in_plan_years])
     local_today: dt.date | None = None  # the person's today, set by the view: a tube is not opened in the future
 
     def times(self) -> list[dt.time]:
