@@ -60,6 +60,7 @@ bench: setup-dev
 	$(BIN)/python bench/patients.py
 	$(BIN)/python bench/reminders.py --rounds 1
 	$(BIN)/python bench/clinicians.py
+	$(BIN)/python bench/load.py
 
 ## make icons: rebuild the app icons (PNG, maskable, favicon) from static/icons/icon.svg
 icons: setup-dev
