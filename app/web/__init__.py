@@ -8,7 +8,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from app.reminders.preferences import unread_counts as count_unread
-from app.web import errors, i18n, security, triage
+from app.web import errors, i18n, request_log, security, triage
 from app.web.api.routes import bp as api_bp
 from app.web.auth import sessions  # noqa: F401  (registers the login session loader)
 from app.web.auth.routes import bp as auth_bp
@@ -46,6 +46,7 @@ def register_web(app: Flask) -> None:
         app.register_blueprint(blueprint)
     errors.register(app)
     security.register(app)
+    request_log.register(app)
     i18n.register(app)
     triage.register(app)
     app.context_processor(lambda: {"help_url": help_url()})
