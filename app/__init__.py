@@ -2,7 +2,9 @@
 
 from flask import Flask, current_app, g, request
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import logs
 from app.config import ROOT, config_from_env
 from app.content.store import ContentStore
 from app.extensions import babel, configure_postgresql, configure_sqlite, csrf, db, login_manager, migrate
@@ -21,6 +23,10 @@ def create_app(config=None) -> Flask:
     if isinstance(config, dict):
         app.config.update(config)
     config_class.init_instance(app)
+    logs.configure(app)
+    if hops := app.config["TRUSTED_PROXIES"]:
+        # The client's address and scheme as the proxies saw them; without it every client is the proxy.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     from app import models  # noqa: F401  (every model registered before anything uses the metadata)
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import sys
+from pathlib import Path
 
 import click
 import pyotp
@@ -9,7 +10,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from app import accounts
+from app import accounts, backup, schema
 from app.clinics import staff
 from app.extensions import db
 from app.models import Account, Clinic, Clinician
@@ -18,6 +19,8 @@ from app.reminders import scheduler
 
 def register(app: Flask) -> None:
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     for command in (create_clinic_command, create_clinician_command, seed_demo_command, demo_code_command,
                     offer_demo_command):  # fmt: skip
         app.cli.add_command(command)
@@ -30,6 +33,7 @@ def register(app: Flask) -> None:
 def scheduler_command(once: bool, now_text: str | None) -> None:
     """Run the reminder scheduler (sweep every 30 s, daily horizon and clean-up)."""
     app = current_app._get_current_object()
+    refuse_an_old_schema(app)
     if not once:
         if now_text:
             raise click.UsageError("--now only goes with --once")
@@ -43,6 +47,17 @@ def scheduler_command(once: bool, now_text: str | None) -> None:
                f"sent {counts['sent']}, expired {counts['expired']}, failed {counts['failed']}")  # fmt: skip
 
 
+def refuse_an_old_schema(app: Flask) -> None:
+    """Stop with a message when the database is not at the migration head: the sweep would fail on every
+    run (a missing table or column) while looking alive."""
+    if not app.config["SCHEMA_CHECK"]:
+        return
+    with app.app_context(), db.engine.connect() as connection:
+        state = schema.schema_state(connection)
+    if not state.at_head:
+        raise click.ClickException(f"{state.describe()}: run `flask db upgrade` first, then start the scheduler")
+
+
 def parse_instant(text: str) -> dt.datetime:
     """An ISO 8601 instant; it must say its offset (Z or +hh:mm), since a bare time is ambiguous."""
     try:
@@ -52,6 +67,30 @@ def parse_instant(text: str) -> dt.datetime:
     if instant.tzinfo is None:
         raise click.BadParameter("give the offset too, e.g. 2026-03-29T07:00:00Z", param_hint="--now")
     return instant.astimezone(dt.UTC)
+
+
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Copy the whole database to PATH while the app runs (SQLite: online backup; PostgreSQL: pg_dump -Fc)."""
+    try:
+        backup.backup(db.engine, path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backup of the {db.engine.dialect.name} database written to {path}")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def restore_command(path: Path) -> None:
+    """Replace the database with the backup at PATH. Stop the web workers and schedulers first."""
+    try:
+        backup.restore(db.engine, path)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"the {db.engine.dialect.name} database restored from {path}")
 
 
 @click.command("create-clinic")

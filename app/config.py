@@ -14,6 +14,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SESSION_LIFETIME = dt.timedelta(days=30)
 
 
+def _flag(name: str, default: bool) -> bool:
+    """A yes/no setting from the environment: 1, true, yes or on is yes; unset is the default."""
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -29,6 +35,10 @@ class Config:
     PUSH_ENABLED = True
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "8025"))
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Thinlayer <no-reply@thinlayer.invalid>")
+    MAIL_USE_STARTTLS = _flag("MAIL_USE_STARTTLS", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # Cookies live no longer than the server-side session they name (Flask-Login's default is 365 days).
@@ -37,6 +47,19 @@ class Config:
     # Keys for the TOTP secrets at rest, comma-separated Fernet keys: the first encrypts, all decrypt
     # (app/keyring.py; `flask rotate-totp-keys` re-encrypts with the first).
     TOTP_KEYS = ""
+    # How many reverse proxies stand in front of the app and set X-Forwarded-For / -Proto (werkzeug's
+    # ProxyFix): 0 trusts no header, so a client cannot pick its own address.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # One JSON object a line on standard error (app/logs.py), for a log collector; plain text when off.
+    LOG_JSON = _flag("LOG_JSON", False)
+    # /metrics in Prometheus's format, to loopback clients only; off unless asked for.
+    METRICS_ENABLED = _flag("METRICS_ENABLED", False)
+    # /healthz answers 503 when no sweep finished in the last SCHEDULER_LATE_SECONDS, if a scheduler is expected.
+    EXPECT_SCHEDULER = _flag("EXPECT_SCHEDULER", False)
+    SCHEDULER_LATE_SECONDS = 120
+    # /healthz and `flask scheduler` compare the database's Alembic revision with the migration head.
+    SCHEMA_CHECK = True
+    HSTS = False
     WTF_CSRF_TIME_LIMIT = None
     # Request size: no form or JSON body here comes near 1 MiB; more is a 413 before it is read. A multipart
     # form's text parts are held in memory: at most 100 kB a part, and 200 parts (the longest text field takes
@@ -100,6 +123,9 @@ class TestingConfig(LocalConfig):
     SECRET_KEY = "testing"
     TOTP_KEYS = "dGVzdGluZy10b3RwLWtleS0zMi1ieXRlcy1sb25nISE="  # fixed, so a test can name the key
     SQLALCHEMY_DATABASE_URI = "sqlite://"
+    # Test schemas are made from the models (db.create_all), so they carry no Alembic revision.
+    SCHEMA_CHECK = False
+    EXPECT_SCHEDULER = False
 
 
 class ProductionConfig(Config):
@@ -109,6 +135,10 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    LOG_JSON = _flag("LOG_JSON", True)
+    EXPECT_SCHEDULER = _flag("EXPECT_SCHEDULER", True)
+    # Browsers go to https:// only, for a year, on every subdomain too (the proxy serves TLS).
+    HSTS = True
 
     @classmethod
     def init_instance(cls, app):

@@ -35,11 +35,15 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from run import free_port  # noqa: E402
 
-TOTP_KEYS = "dGVzdGluZy10b3RwLWtleS0zMi1ieXRlcy1sb25nISE="  # a fixed Fernet key: production needs one (app/keyring.py)
 
 SECRET = "bench-secret-" + "x" * 40
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_BENCH = "postgresql+psycopg://postgres@127.0.0.1:5432/thinlayer_bench"
+
+
+# No scheduler runs beside the benchmark (so /healthz answers 200 without one), request lines stay off the
+# terminal, and production's TOTP_KEYS is a fixed Fernet key (app/keyring.py).
+BENCH_SETTINGS = {"EXPECT_SCHEDULER": "0", "LOG_JSON": "0", "TOTP_KEYS": "dGVzdGluZy10b3RwLWtleS0zMi1ieXRlcy1sb25nISE="}
 
 
 def prepare(database_url: str, clients: int) -> tuple[list[str], str, list[int]]:
@@ -48,7 +52,7 @@ def prepare(database_url: str, clients: int) -> tuple[list[str], str, list[int]]
     Returns the clients' session cookies, the year-long record's cookie, and every person's id (the
     year-long record's last).
     """
-    os.environ.update(THINLAYER_ENV="production", SECRET_KEY=SECRET, DATABASE_URL=database_url, TOTP_KEYS=TOTP_KEYS)
+    os.environ.update(THINLAYER_ENV="production", SECRET_KEY=SECRET, DATABASE_URL=database_url, **BENCH_SETTINGS)
     from flask_migrate import upgrade
 
     from app import create_app
@@ -97,8 +101,7 @@ def prepare(database_url: str, clients: int) -> tuple[list[str], str, list[int]]
 
 def serve(database_url: str) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    env = dict(os.environ, THINLAYER_ENV="production", SECRET_KEY=SECRET, DATABASE_URL=database_url)
-    env["TOTP_KEYS"] = TOTP_KEYS
+    env = dict(os.environ, THINLAYER_ENV="production", SECRET_KEY=SECRET, DATABASE_URL=database_url, **BENCH_SETTINGS)
     server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
                                "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)  # fmt: skip
     for _ in range(100):

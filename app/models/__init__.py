@@ -4,6 +4,7 @@ from app.models.accounts import Account, LoginFailure, LoginSession, PasswordRes
 from app.models.audit import AuditEvent
 from app.models.clinics import Clinic, Clinician, ClinicInvite, ClinicLink
 from app.models.doses import Application, DoseSlot, RecordEdit, Skip, WindowNames
+from app.models.ops import SchedulerHeartbeat
 from app.models.plans import Plan, PlanEvent
 from app.models.reminders import InboxMessage, PushSubscription, Reminder, ReminderSettings
 from app.models.symptoms import ItchEntry, PoemResponse, SideEffectReport
@@ -11,6 +12,6 @@ from app.models.symptoms import ItchEntry, PoemResponse, SideEffectReport
 __all__ = [
     "Account", "Application", "AuditEvent", "Clinic", "ClinicInvite", "ClinicLink", "Clinician", "DoseSlot",
     "InboxMessage", "ItchEntry", "LoginFailure", "LoginSession", "PasswordReset", "Person", "Plan", "PlanEvent",
-    "PoemResponse", "PushSubscription", "RecordEdit", "Reminder", "ReminderSettings", "SideEffectReport", "Skip",
-    "WindowNames",
+    "PoemResponse", "PushSubscription", "RecordEdit", "Reminder", "ReminderSettings", "SchedulerHeartbeat",
+    "SideEffectReport", "Skip", "WindowNames",
 ]  # fmt: skip

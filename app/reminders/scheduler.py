@@ -10,17 +10,19 @@ This module is the process's edge, like a view is a request's: it reads the cloc
 
 import datetime as dt
 import logging
+import os
+import socket
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, url_for
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select, update
 
 from app.extensions import db
-from app.models import DoseSlot, Reminder
+from app.models import DoseSlot, Reminder, SchedulerHeartbeat
 from app.models.bulk import begin_bulk_write, refresh_statistics
-from app.models.reminders import PENDING
+from app.models.reminders import EXPIRED, FAILED, PENDING, SENT
 from app.patients.plans import extend_horizon, horizon_people
 from app.reminders import email, outbox
 from app.reminders.push import PushSender, load_vapid
@@ -29,6 +31,7 @@ from app.reminders.sweep import Channels, sweep
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 30
 KEEP_FINISHED = dt.timedelta(days=30)
+KEEP_HEARTBEATS = dt.timedelta(days=1)
 HORIZON_GROUP = 10_000  # people per horizon transaction
 
 
@@ -53,13 +56,28 @@ def make_channels(app: Flask, push: PushSender | None = None) -> Channels:
 
 
 def run_sweep(app: Flask, now: dt.datetime, channels: Channels | None = None):
+    """One sweep at `now`, its heartbeat for /healthz, and one log line with what it claimed and did."""
     # A request context for url_for: links are built from PUBLIC_BASE_URL, never from a Host header.
     with app.test_request_context(base_url=app.config["PUBLIC_BASE_URL"]):
         counts = sweep(now, channels or make_channels(app))
+        record_heartbeat(now)
+        db.session.commit()
         db.session.remove()
-    if counts:
-        log.info("sweep at %s: %s", now.isoformat(), dict(counts))
+    fields = {"sweep_at": now.isoformat(), **{key: counts[key] for key in ("claimed", SENT, EXPIRED, FAILED)}}
+    log.info(
+        "sweep at %(sweep_at)s: claimed %(claimed)d, sent %(sent)d, expired %(expired)d, failed %(failed)d",
+        fields,
+        extra={"fields": fields},
+    )
     return counts
+
+
+def record_heartbeat(now: dt.datetime) -> None:
+    """This process's row in scheduler_heartbeats says it finished a sweep at `now`."""
+    host, pid = socket.gethostname()[:255], os.getpid()
+    mine = (SchedulerHeartbeat.host == host, SchedulerHeartbeat.pid == pid)
+    if not db.session.execute(update(SchedulerHeartbeat).where(*mine).values(finished_at=now)).rowcount:
+        db.session.execute(insert(SchedulerHeartbeat).values(host=host, pid=pid, finished_at=now))
 
 
 def run_horizon(app: Flask, now: dt.datetime) -> tuple[int, int]:
@@ -92,6 +110,8 @@ def run_cleanup(app: Flask, now: dt.datetime) -> int:
         gone = db.session.execute(
             delete(Reminder).where(Reminder.state != PENDING, Reminder.expires_at < now - KEEP_FINISHED)
         ).rowcount  # fmt: skip
+        # Processes that stopped long ago (restarts make new ones) leave their heartbeats behind.
+        db.session.execute(delete(SchedulerHeartbeat).where(SchedulerHeartbeat.finished_at < now - KEEP_HEARTBEATS))
         db.session.commit()
         refresh_statistics()
         db.session.remove()

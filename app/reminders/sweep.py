@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import joinedload
 
+from app import metrics
 from app.dosing.windows import Moment, Status
 from app.extensions import db
 from app.models import (
@@ -58,7 +59,7 @@ class Channels:
 
 
 def sweep(now: dt.datetime, channels: Channels, batch: int = BATCH) -> Counter:
-    """Send every reminder due at `now`; returns how many rows ended in each state."""
+    """Send every reminder due at `now`; returns how many rows ended in each state, and how many it claimed."""
     counts = Counter()
     # No pending row is ever due later than a lease after its expiry, so the pending index finds them.
     stale = (Reminder.state == PENDING, Reminder.send_at <= now + LEASE, Reminder.expires_at <= now)
@@ -67,6 +68,7 @@ def sweep(now: dt.datetime, channels: Channels, batch: int = BATCH) -> Counter:
     counts[EXPIRED] += expired
     with ThreadPoolExecutor(PUSH_WORKERS, thread_name_prefix="push") as pool:
         while rows := claim(now, batch):
+            counts["claimed"] += len(rows)
             counts.update(handle(rows, now, channels, pool))
             db.session.commit()
     return counts
@@ -151,6 +153,7 @@ def handle(rows: list[Reminder], now: dt.datetime, channels: Channels, pool: Exe
                 _mark([row])
                 db.session.commit()  # out of the process: mark it at once
         outcome[row.state] += 1
+        metrics.count_send(row.channel, row.state)
     pushing = {id(row) for row, _, _ in pushes}
     _mark([row for row in rows if id(row) not in pushing])
     db.session.commit()  # the inbox messages with their rows' marks, and the rows expired or held back
@@ -172,6 +175,7 @@ def _send_pushes(pushes: list, now: dt.datetime, sender, pool: Executor) -> Coun
             row = out.pop(future)
             _settle(row, _push_outcome(row, future), now)
             outcome[row.state] += 1
+            metrics.count_send(row.channel, row.state)
             back.append(row)
         if len(back) >= PUSH_WORKERS or not out:  # a group at a time: each commit costs the pool its turn
             _mark(back)

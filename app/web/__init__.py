@@ -8,7 +8,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from app.reminders.preferences import unread_counts as count_unread
-from app.web import errors, i18n, input_checks, security, triage
+from app.web import errors, i18n, input_checks, request_log, security, triage
 from app.web.api.routes import bp as api_bp
 from app.web.auth import sessions  # noqa: F401  (registers the login session loader)
 from app.web.auth.routes import bp as auth_bp
@@ -47,6 +47,7 @@ def register_web(app: Flask) -> None:
     errors.register(app)
     input_checks.register(app)
     security.register(app)
+    request_log.register(app)
     i18n.register(app)
     triage.register(app)
     app.context_processor(lambda: {"help_url": help_url()})

@@ -55,12 +55,17 @@ def app_for(database_url: str, instance: str | os.PathLike):
 
 
 def fresh_schema(app) -> None:
-    """Drop and create every table (a PostgreSQL database may hold an interrupted run's tables)."""
+    """Drop and create every table (a PostgreSQL database may hold an interrupted run's tables), marked as at
+    the migration head, as `flask db upgrade` leaves it, so `flask scheduler` accepts it."""
+    from flask_migrate import stamp
+
     from app.extensions import db
+    from app.schema import MIGRATIONS
 
     with app.app_context():
         db.drop_all()
         db.create_all()
+        stamp(directory=str(MIGRATIONS), revision="head")
         db.session.remove()
 
 

@@ -40,6 +40,7 @@ MATRIX = {
     "/<locale>/medicines/<medicine>/leaflet.pdf": {"GET": (200, 200, 200, 200, 200, 200)},
     "/<locale>/medicines/<medicine>/search": {"GET": (200, 200, 200, 200, 200, 200)},
     "/healthz": {"GET": (200, 200, 200, 200, 200, 200)},
+    "/metrics": {"GET": (404, 404, 404, 404, 404, 404)},  # off unless METRICS_ENABLED (tests/ops/test_metrics.py)
     # What browsers and crawlers ask for by themselves; /today, the installed app's start, sends each
     # to their own landing page (a visitor to sign in).
     "/manifest.webmanifest": {"GET": (200, 200, 200, 200, 200, 200)},
