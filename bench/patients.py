@@ -35,7 +35,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from run import free_port  # noqa: E402
 
-
 SECRET = "bench-secret-" + "x" * 40
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_BENCH = "postgresql+psycopg://postgres@127.0.0.1:5432/thinlayer_bench"
