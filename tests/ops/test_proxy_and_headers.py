@@ -51,6 +51,7 @@ def test_the_request_id_comes_from_a_trusted_proxy_when_sane_and_is_made_otherwi
 def production_app(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "production-test-" + "k" * 40)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'production.sqlite3'}")
+    monkeypatch.setenv("TOTP_KEYS", TestingConfig.TOTP_KEYS)
     # Plain logs: a JSON handler on the root logger would outlive the test.
     return create_app(type("QuietProduction", (ProductionConfig,), {"LOG_JSON": False}))
 
