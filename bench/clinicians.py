@@ -90,15 +90,17 @@ def sign_in(app, client) -> tuple[int, int]:
 
     from app.extensions import db
     from app.models import Account, Clinician, DoseSlot, LoginSession
+    from app.models.accounts import hash_token
 
     now = dt.datetime.now(dt.UTC)
     clinician = db.session.scalar(select(Clinician).join(Account).where(Account.email == CLINICIAN_EMAIL))
-    login = LoginSession(token=secrets.token_urlsafe(32), account_id=clinician.account_id, created_at=now,
+    token = secrets.token_urlsafe(32)
+    login = LoginSession(token_hash=hash_token(token), account_id=clinician.account_id, created_at=now,
                          verified_at=now)  # fmt: skip
     db.session.add(login)
     db.session.commit()
     with client.session_transaction(base_url=BASE) as session:
-        session["_user_id"], session["_fresh"] = login.token, True
+        session["_user_id"], session["_fresh"] = token, True
     busiest = select(DoseSlot.person_id).group_by(DoseSlot.person_id).order_by(func.count().desc(), DoseSlot.person_id)
     return clinician.clinic_id, db.session.scalar(busiest.limit(1))
 

@@ -58,6 +58,7 @@ def prepare(database_url: str, clients: int) -> tuple[list[str], str, list[int]]
     from app.dosing.schedule import make_slots
     from app.extensions import db
     from app.models import Account, Application, DoseSlot, LoginSession, Person
+    from app.models.accounts import hash_token
     from app.patients.plans import PlanInput, create_plan
 
     app = create_app()
@@ -73,12 +74,13 @@ def prepare(database_url: str, clients: int) -> tuple[list[str], str, list[int]]
             account = Account(email=f"bench{n}@example.org", password_hash="-", created_at=now)
             person = Person(name=f"P{n}", timezone="Europe/London", created_at=now)
             account.people.append(person)
-            login = LoginSession(token=f"bench-token-{n:04d}-" + "t" * 20, account=account, created_at=now)
+            token = f"bench-token-{n:04d}-" + "t" * 20
+            login = LoginSession(token_hash=hash_token(token), account=account, created_at=now)
             db.session.add_all([account, login])
             db.session.commit()
             start = (now - dt.timedelta(days=365 if n == clients else 0)).date()
             create_plan(person, PlanInput("pimecrolimus", "1%", [dt.time(8), dt.time(20)], start), now)
-            cookies.append("session=" + serializer.dumps({"_user_id": login.token, "_fresh": True}))
+            cookies.append("session=" + serializer.dumps({"_user_id": token, "_fresh": True}))
             people.append(person.id)
         long_person = db.session.get(Person, people[-1])
         tz = ZoneInfo("Europe/London")

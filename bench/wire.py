@@ -67,14 +67,16 @@ def signed_in(app, account_id: int):
     """A test client with a verified server-side login session for the account."""
     from app.extensions import db
     from app.models import LoginSession
+    from app.models.accounts import hash_token
 
     now = dt.datetime.now(dt.UTC)
-    login = LoginSession(token=secrets.token_urlsafe(32), account_id=account_id, created_at=now, verified_at=now)
+    token = secrets.token_urlsafe(32)
+    login = LoginSession(token_hash=hash_token(token), account_id=account_id, created_at=now, verified_at=now)
     db.session.add(login)
     db.session.commit()
     client = app.test_client()
     with client.session_transaction(base_url=BASE) as session:
-        session["_user_id"], session["_fresh"] = login.token, True
+        session["_user_id"], session["_fresh"] = token, True
     return client
 
 
