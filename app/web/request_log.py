@@ -22,6 +22,8 @@ SECRET_ARGUMENTS = frozenset({"token", "code"})
 
 def register(app: Flask) -> None:
     trust_incoming = app.config["TRUSTED_PROXIES"] > 0
+    # Nothing reads the latency histogram unless /metrics is served: no observation then, on the hot path.
+    observe = app.config["METRICS_ENABLED"]
 
     def start():
         g.request_started = time.perf_counter()
@@ -37,7 +39,10 @@ def register(app: Flask) -> None:
         request_id = g.get("request_id") or uuid.uuid4().hex
         endpoint = request.endpoint or "none"
         response.headers["X-Request-ID"] = request_id
-        metrics.observe_request(endpoint, seconds)
+        if observe:
+            metrics.observe_request(endpoint, seconds)
+        if not log.isEnabledFor(logging.INFO):
+            return response
         fields = {
             "request_id": request_id,
             "method": request.method,
